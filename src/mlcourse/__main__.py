@@ -1,0 +1,30 @@
+"""Command line: ``python -m mlcourse COMMAND``.
+
+Commands
+--------
+run        execute notebooks headless (see :mod:`mlcourse.runner`)
+data       generate and verify the data files
+html, pdf, handouts
+           instructor exports (see :mod:`mlcourse.export`)
+"""
+
+from __future__ import annotations
+
+import sys
+
+EXPORT_COMMANDS = {"html", "pdf", "handouts"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in EXPORT_COMMANDS:
+        from .export import main as export_main
+
+        return export_main(argv)
+    from .runner import main as runner_main
+
+    return runner_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""Start-up for every notebook: seeds, determinism, a quiet TensorFlow, fast mode, paths.
+
+Every notebook begins with::
+
+    import mlcourse.config
+    cfg = mlcourse.config.start(seed=0)
+
+and only then imports Keras or TensorFlow. :func:`start` must run first because
+TensorFlow reads ``TF_CPP_MIN_LOG_LEVEL`` and ``TF_ENABLE_ONEDNN_OPTS`` once, when
+it is imported.
+
+Choices made here (see also the README):
+
+* ``TF_ENABLE_ONEDNN_OPTS=0``: oneDNN's fused kernels change floating-point
+  summation order, so the same seed gave different numbers depending on whether
+  it was on. We pin it off everywhere (reference runs, nbval, CI) so that one
+  seed on one machine always gives the same numbers. A value already set in the
+  environment is respected, and reported.
+* Fast mode (``MLCOURSE_FAST=1``, set by ``make test`` and CI) shrinks epochs,
+  trial counts and data sizes through :meth:`Config.epochs`, :meth:`Config.size`
+  and :meth:`Config.pick`; notebooks never test the flag themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, TypeVar
+
+T = TypeVar("T")
+
+#: Environment variable that turns on fast mode.
+FAST_ENV = "MLCOURSE_FAST"
+#: Environment variable the runner sets to the notebook being executed.
+NOTEBOOK_ENV = "MLCOURSE_NOTEBOOK"
+#: Environment variable that redirects ``results.json`` (used by tests).
+RESULTS_ENV = "MLCOURSE_RESULTS"
+
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def project_root() -> Path:
+    """Return the repository root (the folder holding ``pyproject.toml``).
+
+    The package is installed editable (``pip install -e .``), so the root is
+    found from this file's location; ``MLCOURSE_ROOT`` overrides it.
+    """
+    override = os.environ.get("MLCOURSE_ROOT")
+    if override:
+        return Path(override).resolve()
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "pyproject.toml").is_file() and (parent / "src" / "mlcourse").is_dir():
+            return parent
+    # Installed non-editable: fall back to the working directory.
+    return Path.cwd()
+
+
+def is_fast() -> bool:
+    """True when ``MLCOURSE_FAST`` is set to anything but 0/false/no/off."""
+    return os.environ.get(FAST_ENV, "").strip().lower() not in _FALSE
+
+
+def data_dir() -> Path:
+    """The project's ``data/`` folder."""
+    return project_root() / "data"
+
+
+def build_dir() -> Path:
+    """The project's ``build/`` folder (created on demand)."""
+    path = project_root() / "build"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def notebook_name() -> str:
+    """Name of the running notebook, without folder or ``.ipynb``.
+
+    Taken from ``MLCOURSE_NOTEBOOK`` (set by the runner and by the nbval
+    conftest), else from ``JPY_SESSION_NAME`` (set by Jupyter Server), else
+    ``"interactive"``.
+    """
+    for var in (NOTEBOOK_ENV, "JPY_SESSION_NAME"):
+        value = os.environ.get(var)
+        if value:
+            name = Path(value).name
+            return name[: -len(".ipynb")] if name.endswith(".ipynb") else name
+    return "interactive"
+
+
+@dataclass
+class Config:
+    """What :func:`start` returns: mode, seed, paths and size helpers.
+
+    Attributes
+    ----------
+    seed : int
+        The seed given to :func:`start`.
+    fast : bool
+        True in fast mode.
+    root, data, build : pathlib.Path
+        Repository root, ``data/`` and ``build/``.
+    rng : numpy.random.Generator
+        A generator seeded with ``seed``, for notebook-level randomness.
+    notebook : str
+        Name under which :func:`mlcourse.results.expect` records results.
+    """
+
+    seed: int
+    fast: bool
+    root: Path
+    data: Path
+    build: Path
+    notebook: str
+    rng: Any = field(repr=False)
+
+    @property
+    def mode(self) -> str:
+        """``"fast"`` or ``"full"``."""
+        return "fast" if self.fast else "full"
+
+    def pick(self, full: T, fast: T) -> T:
+        """Return ``full`` in full mode and ``fast`` in fast mode.
+
+        Example
+        -------
+        >>> cfg.pick([1e-4, 1e-3, 1e-2], [1e-3])  # doctest: +SKIP
+        """
+        return fast if self.fast else full
+
+    def epochs(self, full: int, fast: int | None = None) -> int:
+        """Number of epochs: ``full``, or in fast mode ``fast`` (default: a tenth, at least 1)."""
+        return self._scaled(full, fast, "epochs")
+
+    def size(self, full: int, fast: int | None = None) -> int:
+        """A data size or trial count: ``full``, or in fast mode ``fast`` (default: a tenth, at least 1)."""
+        return self._scaled(full, fast, "size")
+
+    def trials(self, full: int, fast: int | None = None) -> int:
+        """A number of repetitions (seeds, simulation trials); same rule as :meth:`size`."""
+        return self._scaled(full, fast, "trials")
+
+    def _scaled(self, full: int, fast: int | None, what: str) -> int:
+        if not isinstance(full, (int,)) or isinstance(full, bool) or full < 1:
+            raise ValueError(f"{what}: expected a positive integer for full mode, got {full!r}")
+        if fast is not None and (not isinstance(fast, int) or isinstance(fast, bool) or fast < 1):
+            raise ValueError(f"{what}: expected a positive integer for fast mode, got {fast!r}")
+        if not self.fast:
+            return full
+        return fast if fast is not None else max(1, math.ceil(full / 10))
+
+    def progress(self, iterable: Iterable[T], desc: str | None = None, total: int | None = None) -> Iterable[T]:
+        """Wrap ``iterable`` in a plain-text tqdm progress bar.
+
+        Text (not a Jupyter widget) so that it renders the same in Jupyter, in
+        HTML and PDF exports, and on a terminal; the runner keeps only the final
+        state of the bar in saved outputs.
+        """
+        from tqdm.std import tqdm
+
+        return tqdm(iterable, desc=desc, total=total, file=sys.stderr, ascii=True,
+                    mininterval=0.5, dynamic_ncols=False, ncols=80)
+
+
+@contextlib.contextmanager
+def _silence_fd2():
+    """Send OS-level stderr to /dev/null (TensorFlow's C++ start-up chatter)."""
+    try:
+        sys.stderr.flush()
+    except Exception:  # pragma: no cover - a closed stream is fine here
+        pass
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 (rare embedded interpreters): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _pin_environment() -> list[str]:
+    """Set TensorFlow's environment before it loads; return notes for the report."""
+    notes = []
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    onednn = os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    if onednn != "0":
+        notes.append(f"TF_ENABLE_ONEDNN_OPTS={onednn} (reference outputs use 0; numbers may differ slightly)")
+    if "tensorflow" in sys.modules and not getattr(_pin_environment, "_warned", False):
+        notes.append("TensorFlow was imported before mlcourse.config.start(); restart the kernel "
+                     "and run the first cell first for clean, reproducible output")
+        _pin_environment._warned = True  # type: ignore[attr-defined]
+    return notes
+
+
+def _load_tensorflow():
+    with _silence_fd2():
+        import tensorflow as tf
+        import keras
+
+        tf.config.list_physical_devices("GPU")  # triggers (and hides) CUDA probing
+    return tf, keras
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and Keras/TensorFlow, and make TensorFlow ops deterministic."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    _pin_environment()
+    tf, keras = _load_tensorflow()
+    random.seed(seed)
+    keras.utils.set_random_seed(seed)  # seeds python, numpy and the TF backend
+    tf.config.experimental.enable_op_determinism()
+
+
+def start(seed: int = 0, *, notebook: str | None = None, quiet: bool = False) -> Config:
+    """Prepare a notebook: pin TensorFlow's environment, seed everything, read the mode.
+
+    Parameters
+    ----------
+    seed : int
+        Seed for Python's ``random``, NumPy and Keras/TensorFlow.
+    notebook : str, optional
+        Name to record results under; defaults to :func:`notebook_name`.
+    quiet : bool
+        Do not print the one-line report.
+
+    Returns
+    -------
+    Config
+        Mode, seed, paths and size helpers.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not a non-negative integer.
+
+    Example
+    -------
+    >>> cfg = start(seed=0)                     # doctest: +SKIP
+    mlcourse: full mode, seed 0, TensorFlow 2.21.0 / Keras 3.15.1, CPU
+    >>> cfg.epochs(60)                          # doctest: +SKIP
+    60
+    """
+    import numpy as np
+
+    notes = _pin_environment()
+    seed_everything(seed)
+    tf, keras = _load_tensorflow()
+    _configure_matplotlib()
+    root = project_root()
+    cfg = Config(
+        seed=seed,
+        fast=is_fast(),
+        root=root,
+        data=root / "data",
+        build=root / "build",
+        notebook=notebook or notebook_name(),
+        rng=np.random.default_rng(seed),
+    )
+    if not quiet:
+        device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+        print(f"mlcourse: {cfg.mode} mode, seed {seed}, TensorFlow {tf.__version__} / "
+              f"Keras {keras.__version__}, {device}")
+        for note in notes:
+            print(f"  note: {note}")
+    return cfg
+
+
+def _configure_matplotlib() -> None:
+    """Readable, export-friendly figure defaults (PNG at a fixed size and dpi)."""
+    try:
+        import matplotlib as mpl
+    except ImportError:  # pragma: no cover - matplotlib is a dependency
+        return
+    mpl.rcParams.update({
+        "figure.figsize": (7.0, 4.0),
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    })

@@ -1,0 +1,253 @@
+"""Figures the notebooks share.
+
+Every function takes an optional ``ax`` (or ``axes``) and returns what it drew
+on, gives its figure a title and labelled axes, and validates its inputs with a
+``ValueError`` that says what was expected and what was given.
+
+New plotting helpers are appended at the end of this file, each with a
+NumPy-style docstring and a test in ``tests/test_plots.py`` (or the notebook's
+own test file).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _history_dict(history) -> Mapping[str, Sequence[float]]:
+    """Accept a Keras ``History`` or its ``.history`` dict."""
+    data = getattr(history, "history", history)
+    if not isinstance(data, Mapping) or not data:
+        raise ValueError(f"expected a keras History or a non-empty dict of metric lists, got {type(history).__name__}")
+    return data
+
+
+def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), *, axes=None,
+                 title: str | None = None, logy: Sequence[str] = ()):
+    """Plot training and validation curves, one panel per metric.
+
+    Parameters
+    ----------
+    history : keras.callbacks.History or dict
+        What ``model.fit`` returned, or its ``.history``.
+    metrics : sequence of str
+        Metrics to show; ``val_<metric>`` is drawn beside each when present.
+    axes : sequence of matplotlib Axes, optional
+        One per metric; created when omitted.
+    title : str, optional
+        Figure title (suptitle).
+    logy : sequence of str
+        Metrics drawn on a log y axis (useful for losses spanning decades).
+
+    Returns
+    -------
+    list of matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If a metric is not in the history.
+
+    Example
+    -------
+    >>> axes = plot_history({"loss": [1, .5], "val_loss": [1.1, .7]}, metrics=["loss"])
+    """
+    data = _history_dict(history)
+    metrics = list(metrics)
+    missing = [m for m in metrics if m not in data]
+    if missing:
+        raise ValueError(f"metrics {missing} are not in the history; it has {sorted(data)}")
+    plt = _plt()
+    if axes is None:
+        fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 3.8), squeeze=False)
+        axes = list(axes[0])
+    elif len(axes) != len(metrics):
+        raise ValueError(f"got {len(axes)} axes for {len(metrics)} metrics")
+    for ax, metric in zip(axes, metrics):
+        train = np.asarray(data[metric], dtype=float)
+        epochs = np.arange(1, len(train) + 1)
+        ax.plot(epochs, train, label="training")
+        if f"val_{metric}" in data:
+            ax.plot(epochs, np.asarray(data[f"val_{metric}"], dtype=float), label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric.replace("_", " "))
+        ax.set_title(metric.replace("_", " ") + " per epoch")
+        if metric in logy:
+            ax.set_yscale("log")
+        ax.legend()
+    if title:
+        axes[0].figure.suptitle(title)
+    axes[0].figure.tight_layout()
+    return axes
+
+
+def plot_confusion_matrix(y_true, y_pred, *, labels: Sequence | None = None,
+                          normalize: str | None = None, ax=None, title: str | None = None,
+                          cmap: str = "Blues"):
+    """Draw a confusion matrix with ``sklearn.metrics.ConfusionMatrixDisplay``.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,)
+        Integer class labels (not one-hot: take ``argmax`` first).
+    labels : sequence, optional
+        Display names of the classes, in label order.
+    normalize : {None, "true", "pred", "all"}
+        ``"true"`` divides each row by its class count: the diagonal is then the
+        per-class accuracy (recall).
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If the label arrays are not 1-D or differ in length.
+    """
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    if y_true.ndim != 1 or y_pred.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be 1-D class labels (use argmax on one-hot "
+                         f"arrays), got shapes {y_true.shape} and {y_pred.shape}")
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_true has {len(y_true)} labels but y_pred has {len(y_pred)}")
+    plt = _plt()
+    if ax is None:
+        n = len(labels) if labels is not None else len(np.union1d(y_true, y_pred))
+        side = min(9.0, 2.5 + 0.55 * n)
+        _, ax = plt.subplots(figsize=(side, side * 0.85))
+    display_labels = list(labels) if labels is not None else None
+    label_ids = np.arange(len(labels)) if labels is not None else None
+    ConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, labels=label_ids, display_labels=display_labels, normalize=normalize,
+        ax=ax, cmap=cmap, colorbar=True, values_format=".2f" if normalize else "d")
+    ax.grid(False)
+    ax.set_xlabel("predicted label")
+    ax.set_ylabel("true label")
+    ax.set_title(title or ("confusion matrix" + (f" (normalized over {normalize})" if normalize else " (counts)")))
+    return ax
+
+
+def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X, y, *, ax=None,
+                           grid: int = 300, padding: float = 0.5, title: str | None = None,
+                           class_names: Sequence[str] | None = None, max_points: int = 2000):
+    """Shade the plane by predicted class, draw the boundary, and scatter the data.
+
+    Parameters
+    ----------
+    predict : callable
+        Maps an ``(m, 2)`` array of points to ``(m,)`` class labels.
+    X : array-like of shape (n, 2)
+    y : array-like of shape (n,)
+        Integer class labels of the points.
+    ax : matplotlib Axes, optional
+    grid : int
+        Grid points per axis.
+    padding : float
+        Margin around the data.
+    max_points : int
+        At most this many points are scattered (a random, seeded subset), for legibility.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not ``(n, 2)``, lengths differ, or ``predict`` returns the wrong shape.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2) to draw a plane, got {X.shape}")
+    if y.shape != (len(X),):
+        raise ValueError(f"y must have shape ({len(X)},) to match X, got {y.shape}")
+    lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], grid), np.linspace(lo[1], hi[1], grid))
+    points = np.column_stack([xx.ravel(), yy.ravel()])
+    zz = np.asarray(predict(points))
+    if zz.shape != (len(points),):
+        raise ValueError(f"predict must return one label per point, shape ({len(points)},), got {zz.shape}")
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 5))
+    classes = np.unique(np.concatenate([np.unique(y), np.unique(zz)]))
+    cmap = plt.get_cmap("coolwarm", max(2, len(classes)))
+    ax.contourf(xx, yy, zz.reshape(xx.shape), levels=np.arange(len(classes) + 1) - 0.5,
+                cmap=cmap, alpha=0.25)
+    ax.contour(xx, yy, zz.reshape(xx.shape), levels=np.arange(len(classes)) + 0.5,
+               colors="k", linewidths=1.2)
+    show = np.arange(len(X))
+    if len(X) > max_points:
+        show = np.random.default_rng(0).choice(len(X), max_points, replace=False)
+    for k, cls in enumerate(np.unique(y)):
+        sel = show[y[show] == cls]
+        name = class_names[k] if class_names is not None else f"class {cls}"
+        ax.scatter(X[sel, 0], X[sel, 1], s=8, color=cmap(k), edgecolors="none", label=name)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title or "decision boundary (black) and data")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", markerscale=2)
+    ax.grid(False)
+    return ax
+
+
+def plot_image_grid(images, titles: Sequence[str] | None = None, *, ncols: int = 5, cmap: str = "gray_r",
+                    suptitle: str | None = None, axes=None, vmin=None, vmax=None):
+    """Show images in a grid, each with an optional title.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, h, w)
+    titles : sequence of str, optional
+        One per image.
+    ncols : int
+    cmap : str
+    suptitle : str, optional
+    axes : array of Axes, optional
+
+    Returns
+    -------
+    ndarray of matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If ``images`` is not 3-D or the titles do not match.
+    """
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"images must have shape (n, height, width), got {images.shape}")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"got {len(titles)} titles for {len(images)} images")
+    plt = _plt()
+    n = len(images)
+    nrows = int(np.ceil(n / ncols))
+    if axes is None:
+        _, axes = plt.subplots(nrows, ncols, figsize=(1.7 * ncols, 1.9 * nrows), squeeze=False)
+    axes = np.asarray(axes).ravel()
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i], cmap=cmap, vmin=vmin, vmax=vmax)
+            if titles is not None:
+                ax.set_title(str(titles[i]), fontsize=10)
+    if suptitle:
+        axes[0].figure.suptitle(suptitle)
+    axes[0].figure.tight_layout()
+    return axes
