@@ -193,7 +193,7 @@ def _pin_environment() -> list[str]:
     """Set TensorFlow's environment before it loads; return notes for the report."""
     notes = []
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("PYTHONHASHSEED", "0")
     onednn = os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     if onednn != "0":

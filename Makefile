@@ -1,0 +1,62 @@
+# mlcourse: the two commands are `make run` and `make test`; everything else is optional.
+# Each target creates .venv when it is missing and reuses it while pyproject.toml and
+# requirements.lock are unchanged (the stamp file below is older than them otherwise).
+
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.mlcourse-installed
+PYTEST_NB := --nbval-lax --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg
+
+.DEFAULT_GOAL := help
+.PHONY: help setup data run test reference pdf html handouts lab readme clean clean-venv
+
+help:
+	@echo "make run     execute every notebook in full mode into build/executed/, export HTML, print results"
+	@echo "make test    unit tests + nbval over every notebook in fast mode (what CI runs)"
+	@echo "make setup | data | reference | pdf | html | handouts | lab | readme | clean | clean-venv"
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "mlcourse needs Python 3.11 or newer; found %d.%d. Install it, then run make PYTHON=python3.11 ..." % v[:2])'
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -r requirements.lock
+	$(VPY) -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+data: $(STAMP)
+	$(VPY) -m mlcourse data
+
+run: data
+	$(VPY) -m mlcourse run --out build/executed
+	$(VPY) -m mlcourse html build/executed/*.ipynb --out build/html
+
+test: $(STAMP)
+	MLCOURSE_FAST=1 $(VPY) -m pytest -p no:cacheprovider tests notebooks $(PYTEST_NB)
+
+# Refresh the committed reference outputs (full mode, written back into notebooks/).
+reference: data
+	$(VPY) -m mlcourse run --in-place
+
+readme: $(STAMP)
+	$(VPY) -m mlcourse readme
+
+pdf: $(STAMP)
+	$(VPY) -m mlcourse pdf --out build/pdf
+
+html: $(STAMP)
+	$(VPY) -m mlcourse html --out build/html
+
+handouts: $(STAMP)
+	$(VPY) -m mlcourse handouts --out build/handouts
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean:
+	rm -rf build
+
+clean-venv:
+	rm -rf $(VENV)

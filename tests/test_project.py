@@ -1,0 +1,57 @@
+"""Project-level consistency: dependencies, lock file, README commands, CI script."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NAME = re.compile(r"^\s*([A-Za-z0-9_.\-]+)")
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pyproject_dependencies() -> dict[str, str]:
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return {canonical(NAME.match(d).group(1)): d.replace(" ", "") for d in deps}
+
+
+def environment_dependencies() -> dict[str, str]:
+    lines = (ROOT / "environment.yml").read_text().splitlines()
+    start = lines.index("  - pip:")
+    deps = {}
+    for line in lines[start + 1:]:
+        item = line.strip()
+        if item.startswith("- ") and not item.startswith("- -e"):
+            spec = item[2:].strip()
+            deps[canonical(NAME.match(spec).group(1))] = spec.replace(" ", "")
+    return deps
+
+
+def test_environment_yml_names_same_dependencies_as_pyproject():
+    assert environment_dependencies() == pyproject_dependencies()
+
+
+def test_lock_pins_every_dependency_exactly():
+    pinned = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"requirements.lock line {line!r} is not an exact pin"
+            pinned[canonical(name)] = version
+    missing = set(pyproject_dependencies()) - set(pinned)
+    assert not missing, f"requirements.lock lacks {sorted(missing)}; regenerate it (see its first line)"
+
+
+def test_readme_puts_the_two_commands_first():
+    text = (ROOT / "README.md").read_text()
+    commands = re.findall(r"^make \w+", text, re.M)
+    assert commands[:2] == ["make run", "make test"]
+
+
+def test_ci_script_runs_the_readme_test_command():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert script.rstrip().splitlines()[-1] == "make test"
