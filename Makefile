@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 VPY    := $(VENV)/bin/python
 STAMP  := $(VENV)/.mlcourse-installed
-PYTEST_NB := --nbval-lax --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg
+PYTEST_NB := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
 .PHONY: help setup data run test reference pdf html handouts lab readme clean clean-venv

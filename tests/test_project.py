@@ -55,3 +55,16 @@ def test_readme_puts_the_two_commands_first():
 def test_ci_script_runs_the_readme_test_command():
     script = (ROOT / ".ci" / "run").read_text()
     assert script.rstrip().splitlines()[-1] == "make test"
+
+
+def test_nbval_sanitizers_parse_and_strip_colour_codes():
+    import re as _re
+
+    from nbval.plugin import get_sanitize_patterns
+
+    patterns = get_sanitize_patterns((ROOT / "tests" / "nbval_sanitize.cfg").read_text())
+    assert len(patterns) == 2, "nbval needs 'replace: ' with its trailing space on every entry"
+    text = '\x1b[1mModel: "mlp"\x1b[0m at 0x7f00deadbeef'
+    for regex, replace in patterns:
+        text = _re.sub(regex, replace, text)
+    assert text == 'Model: "mlp" at 0xADDRESS'

@@ -105,3 +105,12 @@ def test_format_table_shows_metric_bar_and_seed():
          "passed": True}])
     table = runner.format_table([run])
     assert "04_xor_mlp" in table and "test_accuracy" in table and "0.919" in table and "12.3 s" in table
+
+
+def test_clean_outputs_strips_colour_codes_from_plain_text_results():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("model.summary()")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/plain": "\x1b[1m Total params: \x1b[0m32"})]
+    nb.cells = [cell]
+    clean_outputs(nb)
+    assert cell.outputs[0]["data"]["text/plain"] == " Total params: 32"

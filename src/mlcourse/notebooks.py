@@ -125,8 +125,8 @@ def clean_outputs(nb: nbformat.NotebookNode) -> None:
     """Make outputs fit to commit and export.
 
     Merges consecutive stream outputs of the same stream, resolves progress-bar
-    carriage returns and backspaces, strips ANSI escapes from streams, and drops
-    per-cell execution timestamps.
+    carriage returns and backspaces, strips ANSI escapes from streams and from
+    plain-text results (Keras summaries), and drops per-cell execution timestamps.
     """
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
@@ -142,6 +142,9 @@ def clean_outputs(nb: nbformat.NotebookNode) -> None:
         for out in merged:
             if out.output_type == "stream":
                 out.text = clean_text(out.text)
+            elif out.output_type in ("display_data", "execute_result") and "text/plain" in out.get("data", {}):
+                # rich (Keras' model.summary) colours its plain-text fallback with ANSI codes
+                out.data["text/plain"] = ANSI_RE.sub("", out.data["text/plain"])
         cell.outputs = [o for o in merged if not (o.output_type == "stream" and not o.text.strip())]
 
 

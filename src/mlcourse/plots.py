@@ -251,3 +251,124 @@ def plot_image_grid(images, titles: Sequence[str] | None = None, *, ncols: int =
         axes[0].figure.suptitle(suptitle)
     axes[0].figure.tight_layout()
     return axes
+
+
+# --- notebook 07: lasso paths and bias-variance curves -----------------------------------
+
+def plot_lasso_path(alphas, coefs, *, ax=None, title: str | None = None, highlight=None,
+                    mark_alpha: float | None = None, ylabel: str = "coefficient"):
+    """Draw lasso regularization paths, one line per coefficient, penalty on a log axis.
+
+    Parameters
+    ----------
+    alphas : array-like of shape (L,)
+        Penalties (``alpha`` in scikit-learn, lambda in the notes), all > 0.
+    coefs : array-like of shape (p, L)
+        Coefficients along the path, as returned by ``sklearn.linear_model.lasso_path``.
+    ax : matplotlib Axes, optional
+    title : str, optional
+    highlight : sequence of int, optional
+        Coefficients drawn in colour and named in the legend; the others are grey.
+        By default the five that enter the path first (largest penalty) are highlighted.
+    mark_alpha : float, optional
+        A chosen penalty, drawn as a dashed vertical line.
+    ylabel : str
+        Label of the coefficient axis (say which units).
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree or a penalty is not positive.
+
+    Example
+    -------
+    >>> ax = plot_lasso_path([1.0, 0.1], [[0.0, 1.0], [0.0, 0.5]])
+    """
+    alphas = np.asarray(alphas, dtype=float)
+    coefs = np.asarray(coefs, dtype=float)
+    if alphas.ndim != 1 or coefs.ndim != 2 or coefs.shape[1] != len(alphas):
+        raise ValueError(f"coefs must have shape (p, {len(alphas)}) for {len(alphas)} penalties, "
+                         f"got {coefs.shape}")
+    if not np.all(alphas > 0):
+        raise ValueError("penalties must be positive to be drawn on a log axis")
+    if highlight is None:
+        order = np.argsort(alphas)[::-1]
+        entered = [np.argmax(np.abs(coefs[j, order]) > 0) if np.any(coefs[j] != 0) else len(alphas)
+                   for j in range(len(coefs))]
+        highlight = list(np.argsort(entered, kind="stable")[:5])
+    highlight = [int(j) for j in highlight]
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots()
+    for j in range(len(coefs)):
+        if j not in highlight:
+            ax.plot(alphas, coefs[j], color="0.75", linewidth=0.8)
+    for j in highlight:
+        ax.plot(alphas, coefs[j], linewidth=1.8, label=f"$\\beta_{{{j}}}$")
+    if mark_alpha is not None:
+        ax.axvline(mark_alpha, color="k", linestyle="--", linewidth=1, label=f"chosen $\\lambda$ = {mark_alpha:.3g}")
+    ax.set_xscale("log")
+    ax.set_xlabel("penalty $\\lambda$ (scikit-learn alpha, log scale)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title or "lasso regularization paths")
+    ax.legend(fontsize=8, loc="best")
+    return ax
+
+
+def plot_bias_variance(lams, sq_bias, variance, *, ax=None, title: str | None = None,
+                       chosen: float | None = None, logy: bool = True):
+    """Squared bias, variance and their sum (the risk) against the penalty.
+
+    Parameters
+    ----------
+    lams : array-like of shape (L,)
+        Penalties, > 0 (log x axis).
+    sq_bias, variance : array-like of shape (L,)
+    ax : matplotlib Axes, optional
+    title : str, optional
+    chosen : float, optional
+        Penalty to mark with a dashed line (e.g. the one with the smallest risk).
+    logy : bool
+        Log y axis (the three curves often span decades).
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If the arrays differ in length or a penalty is not positive.
+
+    Example
+    -------
+    >>> ax = plot_bias_variance([0.1, 1.0], [0.01, 0.1], [0.1, 0.01])
+    """
+    lams = np.asarray(lams, dtype=float)
+    sq_bias = np.asarray(sq_bias, dtype=float)
+    variance = np.asarray(variance, dtype=float)
+    if lams.ndim != 1 or sq_bias.shape != lams.shape or variance.shape != lams.shape:
+        raise ValueError(f"lams, sq_bias and variance must be 1-D of one length, got shapes "
+                         f"{lams.shape}, {sq_bias.shape}, {variance.shape}")
+    if not np.all(lams > 0):
+        raise ValueError("penalties must be positive to be drawn on a log axis")
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots()
+    ax.plot(lams, sq_bias, "o-", label="squared bias")
+    ax.plot(lams, variance, "s-", label="variance")
+    ax.plot(lams, sq_bias + variance, "k^-", linewidth=2, label="risk = bias$^2$ + variance")
+    if chosen is not None:
+        ax.axvline(chosen, color="k", linestyle="--", linewidth=1, label=f"chosen $\\lambda$ = {chosen:.3g}")
+    ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("penalty $\\lambda$ (log scale)")
+    ax.set_ylabel("mean over x of squared error")
+    ax.set_title(title or "bias-variance trade-off")
+    ax.legend(fontsize=8)
+    return ax

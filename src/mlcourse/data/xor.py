@@ -75,6 +75,25 @@ def load_xor(copies: int = 200, noise: float = 0.3, seed: int = 0) -> tuple[np.n
 def bayes_accuracy_xor(noise: float) -> float:
     """Best achievable accuracy on the noisy XOR mixture with noise sd ``noise``.
 
+    The accuracy of :func:`bayes_predict_xor` on infinitely many points drawn
+    like :func:`load_xor`: ``q**2 + (1 - q)**2`` with ``q = Phi(0.5 / noise)``
+    (see the module docstring for the derivation).
+
+    Parameters
+    ----------
+    noise : float
+        Standard deviation of the Gaussian noise (> 0).
+
+    Returns
+    -------
+    float
+        Between 0.5 (huge noise) and 1 (no overlap).
+
+    Raises
+    ------
+    ValueError
+        If ``noise`` is not positive.
+
     Example
     -------
     >>> round(bayes_accuracy_xor(0.3), 4)
@@ -87,7 +106,31 @@ def bayes_accuracy_xor(noise: float) -> float:
 
 
 def bayes_predict_xor(X: np.ndarray) -> np.ndarray:
-    """The Bayes classifier for noisy XOR: class 1 when exactly one coordinate exceeds 0.5."""
+    """The Bayes classifier for noisy XOR: class 1 when exactly one coordinate exceeds 0.5.
+
+    Optimal for any noise level, since the boundary (the lines x1 = 0.5 and
+    x2 = 0.5) does not depend on it.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, 2)
+        Points of the plane.
+
+    Returns
+    -------
+    ndarray of shape (n,), int64
+        Predicted class, 0 or 1.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not of shape (n, 2).
+
+    Example
+    -------
+    >>> bayes_predict_xor([[0.1, 0.9], [0.9, 0.9]]).tolist()
+    [1, 0]
+    """
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2), got {X.shape}")
