@@ -77,3 +77,12 @@ def test_atomic_write_replaces_whole_file(tmp_path):
     results.atomic_write_text(target, "new")
     assert target.read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["x.txt"]
+
+
+def test_atomic_write_keeps_readable_permissions(tmp_path):
+    target = tmp_path / "nb.ipynb"
+    results.atomic_write_text(target, "{}")
+    assert target.stat().st_mode & 0o044 == 0o044  # group and others can read, as with open()
+    target.chmod(0o640)
+    results.atomic_write_text(target, "{}")
+    assert target.stat().st_mode & 0o777 == 0o640
