@@ -11,6 +11,15 @@ from mlcourse import runner
 from mlcourse.notebooks import clean_outputs, clean_text, read_notebook, source_hash, NotANotebookError
 
 
+@pytest.fixture(autouse=True)
+def isolated_build(tmp_path, monkeypatch):
+    """Keep these runs' timings and results out of the project's build/."""
+    root = tmp_path / "project"
+    root.mkdir()
+    monkeypatch.setenv("MLCOURSE_ROOT", str(root))
+    return root
+
+
 def make_notebook(path: Path, *sources: str) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# A test notebook")]
@@ -64,14 +73,14 @@ def test_in_place_failure_leaves_committed_notebook_untouched(tmp_path):
     assert path.read_bytes() == before
 
 
-def test_in_place_success_stamps_mode_and_source_hash(tmp_path, monkeypatch):
+def test_in_place_success_stamps_mode_and_source_hash(tmp_path, isolated_build):
     path = make_notebook(tmp_path / "04_y.ipynb", "import sys; sys.stdout.write('a\\rb\\n')")
-    monkeypatch.setattr(runner, "record_timing", lambda run, mode: None)
     assert runner.main(["run", str(path), "--in-place", "--out", str(tmp_path / "out")]) == 0
     nb = read_notebook(path)
     assert nb.metadata["mlcourse"]["mode"] == "full"
     assert nb.metadata["mlcourse"]["source_hash"] == source_hash(nb)
     assert nb.cells[1].outputs[0]["text"] == "b\n"
+    assert json.loads((isolated_build / "build" / "timings.json").read_text())["full"]["04_y"] > 0
 
 
 def test_kernel_runs_this_interpreter(tmp_path):

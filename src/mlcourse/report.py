@@ -84,14 +84,15 @@ def notebook_table(timings: dict) -> str:
 
 
 def results_table(records: list[dict]) -> str:
-    """Markdown table of full-mode results: metric, value, bar, seed value, notes."""
-    lines = ["| notebook | metric | ours | bar | met | seed | notes |",
+    """Markdown table of full-mode results: metric, value, bar, the coursework's value, notes."""
+    lines = ["| notebook | metric | ours | bar | met | coursework | notes |",
              "|---|---|---|---|---|---|---|"]
     present = {p.stem for p in find_notebooks()}
     for rec in records:
         if rec.get("mode") != "full" or rec.get("notebook") not in present:
             continue
-        notes = "; ".join(n for n in (rec.get("note", ""), rec.get("seed_note", "")) if n)
+        seed_note = f"coursework: {rec['seed_note']}" if rec.get("seed_note") else ""
+        notes = "; ".join(n for n in (rec.get("note", ""), seed_note) if n)
         lines.append(f"| {rec['notebook']} | {rec['metric']} | {_fmt(rec['value'])} | {rec['bar']} | "
                      f"{'yes' if rec.get('passed') else '**no**'} | {_fmt(rec.get('seed_value'))} | {notes} |")
     return "\n".join(lines)
