@@ -194,3 +194,76 @@ def build_regularized_mlp(n_inputs: int, hidden: Sequence[int], n_outputs: int, 
     layers.append(keras.layers.Dense(n_outputs, activation=output_activation,
                                      kernel_regularizer=penalty, name="output"))
     return keras.Sequential(layers, name=name)
+
+
+def build_calcium_baseline(*, name: str = "calcium_baseline"):
+    """The calcium exercise's baseline CNN: Conv2D(32, 5x5, ReLU), MaxPool 4x4, Flatten, Dense(2) logits.
+
+    Input: one 128x128 single-channel frame. 62,338 parameters, 61,506 of them in the dense layer.
+
+    Returns
+    -------
+    keras.Sequential
+        Uncompiled; outputs two logits (real, fake).
+
+    Example
+    -------
+    >>> build_calcium_baseline().count_params()   # doctest: +SKIP
+    62338
+    """
+    import keras
+
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input(shape=(128, 128, 1), name="frame"),
+        L.Conv2D(32, (5, 5), activation="relu", name="conv5x5"),
+        L.MaxPooling2D((4, 4), name="pool4x4"),
+        L.Flatten(name="flatten"),
+        L.Dense(2, name="logits"),
+    ], name=name)
+
+
+def build_calcium_robust(filters: Sequence[int] = (8, 16, 32), *, dropout: float = 0.2,
+                         name: str = "calcium_robust"):
+    """A small CNN for 128x128 frames built to ignore session shifts.
+
+    Per-frame standardization (``LayerNormalization`` over all pixels, no learned
+    scale or centre) removes gain and brightness offsets; 3x3 convolutions with
+    2x2 pooling detect local texture; global average pooling makes the output
+    independent of where the pattern sits; dropout, then two logits.
+
+    Parameters
+    ----------
+    filters : sequence of int
+        Filters of each 3x3 convolution (pooling between them).
+    dropout : float
+        Dropout rate before the output layer, in [0, 1).
+
+    Returns
+    -------
+    keras.Sequential
+        Uncompiled; outputs two logits (real, fake).
+
+    Raises
+    ------
+    ValueError
+        If a filter count is not a positive integer or dropout is outside [0, 1).
+    """
+    import keras
+
+    for f in filters:
+        _check_positive("filters", f)
+    if not filters:
+        raise ValueError("filters must name at least one convolution")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    L = keras.layers
+    layers = [keras.Input(shape=(128, 128, 1), name="frame"),
+              L.LayerNormalization(axis=(1, 2, 3), center=False, scale=False, name="standardize")]
+    for i, f in enumerate(filters, start=1):
+        if i > 1:
+            layers.append(L.MaxPooling2D((2, 2), name=f"pool_{i - 1}"))
+        layers.append(L.Conv2D(f, (3, 3), padding="same", activation="relu", name=f"conv_{i}"))
+    layers += [L.GlobalAveragePooling2D(name="global_avg"), L.Dropout(dropout, name="dropout"),
+               L.Dense(2, name="logits")]
+    return keras.Sequential(layers, name=name)
