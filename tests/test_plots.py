@@ -71,3 +71,14 @@ def test_plot_image_grid_rejects_flat_images():
 def test_plot_image_grid_titles_each_image():
     axes = plots.plot_image_grid(np.zeros((3, 8, 8)), ["0", "1", "2"], ncols=3)
     assert [ax.get_title() for ax in axes] == ["0", "1", "2"]
+
+
+def test_no_plot_helper_is_defined_twice():
+    """plots.py grows by appending; a second definition would silently shadow the first."""
+    import ast
+    import collections
+    import inspect
+
+    tree = ast.parse(inspect.getsource(plots))
+    names = collections.Counter(n.name for n in tree.body if isinstance(n, ast.FunctionDef))
+    assert not [name for name, count in names.items() if count > 1]
