@@ -372,3 +372,259 @@ def plot_bias_variance(lams, sq_bias, variance, *, ax=None, title: str | None = 
     ax.set_title(title or "bias-variance trade-off")
     ax.legend(fontsize=8)
     return ax
+
+
+def plot_predictions(X, y_true, y_pred, *, rows: Sequence[int] | None = None, axes=None,
+                     title: str | None = None):
+    """Draw sampled curves beside the curves rebuilt from predicted (a, b, c, d).
+
+    For each chosen row the panel shows the curve the network was given and the
+    curve a*sin(b*x) + c*cos(d*x) built from the network's four outputs; the
+    legend lists the true and the predicted parameter values.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, n_points)
+        Curves sampled on [0, 10*pi] (as in :mod:`mlcourse.data.sine_waves`).
+    y_true, y_pred : array-like of shape (n, 4)
+        True and predicted (a, b, c, d) for each row of ``X``.
+    rows : sequence of int, optional
+        Which rows to draw; default the first five (all of them if ``n < 5``).
+    axes : sequence of matplotlib Axes, optional
+        One per row drawn; created (stacked vertically) when omitted.
+    title : str, optional
+        Figure title (suptitle).
+
+    Returns
+    -------
+    list of matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree, a row index is out of range, or the number of
+        axes differs from the number of rows.
+
+    Example
+    -------
+    >>> y = np.array([[1.0, 0.5, 0.0, 0.0]])
+    >>> from mlcourse.data.sine_waves import sine_curves
+    >>> axes = plot_predictions(sine_curves(y), y, y * 1.1)
+    """
+    from mlcourse.data.sine_waves import sample_points, sine_curves
+
+    X = np.asarray(X, dtype=float)
+    y_true = np.asarray(y_true, dtype=float)
+    y_pred = np.asarray(y_pred, dtype=float)
+    if X.ndim != 2 or X.shape[1] < 2:
+        raise ValueError(f"X must have shape (n, n_points) with n_points >= 2, got {X.shape}")
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if y.shape != (X.shape[0], 4):
+            raise ValueError(f"{name} must have shape ({X.shape[0]}, 4) to match X, got {y.shape}")
+    rows = list(range(min(5, X.shape[0]))) if rows is None else [int(r) for r in rows]
+    bad = [r for r in rows if not 0 <= r < X.shape[0]]
+    if not rows or bad:
+        raise ValueError(f"rows must be a non-empty list of indices in [0, {X.shape[0]}), got {rows}")
+    plt = _plt()
+    if axes is None:
+        fig, axes = plt.subplots(len(rows), 1, figsize=(9, 2.4 * len(rows)), squeeze=False, sharex=True)
+        axes = list(axes[:, 0])
+    elif len(axes) != len(rows):
+        raise ValueError(f"got {len(axes)} axes for {len(rows)} rows")
+    x = sample_points(X.shape[1])
+    rebuilt = sine_curves(y_pred[rows], n_points=X.shape[1])
+
+    def fmt(params):
+        return "(" + ", ".join(f"{v:.3f}" for v in params) + ")"
+
+    for ax, r, curve in zip(axes, rows, rebuilt):
+        ax.plot(x, X[r], linewidth=2, label=f"true curve, (a, b, c, d) = {fmt(y_true[r])}")
+        ax.plot(x, curve, linestyle="--", label=f"rebuilt from predicted {fmt(y_pred[r])}")
+        ax.set_ylabel("f(x)")
+        ax.set_title(f"row {r}: a sin(bx) + c cos(dx)", fontsize=10)
+        ax.legend(fontsize=8, loc="upper right")
+    axes[-1].set_xlabel("x (radians)")
+    if title:
+        axes[0].figure.suptitle(title)
+    axes[0].figure.tight_layout()
+    return axes
+
+
+
+# --- jet tagging (notebook 06): ROC curves and weight distributions ---------------------
+
+def plot_roc(y_true, y_score, *, labels: Sequence[str] | None = None, ax=None,
+             title: str | None = None, min_background: float = 1e-4):
+    """One-vs-rest ROC curves with the AUC of each class, in the particle-physics style.
+
+    Each class in turn is the signal and all others the background. The x axis is
+    the signal efficiency (true-positive rate) and the y axis the background
+    efficiency (false-positive rate) on a log scale, so the low-mistag region
+    that matters for a tagger is readable. Curves and AUCs come from
+    ``sklearn.metrics.roc_curve`` and ``sklearn.metrics.auc``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,) or (n, k)
+        Integer class labels 0..k-1, or their one-hot encoding.
+    y_score : array-like of shape (n, k)
+        Predicted class probabilities (e.g. softmax outputs).
+    labels : sequence of str, optional
+        Class names in label order; default ``class 0``, ``class 1``, ...
+    ax : matplotlib Axes, optional
+    title : str, optional
+    min_background : float
+        Lower limit of the y axis (background efficiencies below it are clipped from view).
+
+    Returns
+    -------
+    matplotlib Axes
+        The legend lists each class with its AUC.
+
+    Raises
+    ------
+    ValueError
+        If ``y_score`` is not 2-D, the shapes disagree, labels are out of range,
+        or a class has no positive (or no negative) example.
+
+    Example
+    -------
+    >>> ax = plot_roc([0, 1, 1, 0], [[.8, .2], [.3, .7], [.4, .6], [.6, .4]], labels=["a", "b"])
+    """
+    from sklearn.metrics import auc, roc_curve
+
+    y_score = np.asarray(y_score, dtype=float)
+    if y_score.ndim != 2 or y_score.shape[1] < 2:
+        raise ValueError(f"y_score must have shape (n, n_classes) with n_classes >= 2, got {y_score.shape}")
+    y_true = np.asarray(y_true)
+    k = y_score.shape[1]
+    if y_true.ndim == 2:
+        if y_true.shape != y_score.shape:
+            raise ValueError(f"one-hot y_true has shape {y_true.shape} but y_score has {y_score.shape}")
+        y_true = y_true.argmax(axis=1)
+    if y_true.ndim != 1 or len(y_true) != len(y_score):
+        raise ValueError(f"y_true must hold {len(y_score)} labels (1-D) or one-hot rows, got shape {y_true.shape}")
+    if not np.issubdtype(y_true.dtype, np.integer) or y_true.min() < 0 or y_true.max() >= k:
+        raise ValueError(f"y_true must be integer labels in 0..{k - 1}, got values from "
+                         f"{y_true.min()!r} to {y_true.max()!r} (dtype {y_true.dtype})")
+    if labels is not None and len(labels) != k:
+        raise ValueError(f"got {len(labels)} labels for {k} classes")
+    names = list(labels) if labels is not None else [f"class {i}" for i in range(k)]
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 5))
+    for cls, name in enumerate(names):
+        positive = y_true == cls
+        if positive.all() or not positive.any():
+            raise ValueError(f"class {name!r} needs both positive and negative examples for a ROC curve")
+        fpr, tpr, _ = roc_curve(positive, y_score[:, cls])
+        ax.plot(tpr, fpr, label=f"{name} (AUC = {auc(fpr, tpr):.3f})")
+    ax.plot([0, 1], [0, 1], color="gray", linestyle=":", label="random guess")
+    ax.set_yscale("log")
+    ax.set_ylim(min_background, 1.0)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_xlabel("signal efficiency (true-positive rate)")
+    ax.set_ylabel("background efficiency (false-positive rate, log)")
+    ax.set_title(title or "one-vs-rest ROC curves")
+    ax.legend(loc="lower right", fontsize=9)
+    return ax
+
+
+def _layer_kernels(model) -> list[tuple[str, np.ndarray]]:
+    """``(name, kernel)`` of every layer with weights (the first weight array: the kernel)."""
+    if isinstance(model, Mapping):
+        items = [(str(name), np.asarray(w, dtype=float)) for name, w in model.items()]
+    else:
+        layers = getattr(model, "layers", None)
+        if layers is None:
+            raise ValueError(f"expected a Keras model or a dict of weight arrays, got {type(model).__name__}")
+        items = [(layer.name, np.asarray(layer.get_weights()[0], dtype=float))
+                 for layer in layers if layer.get_weights()]
+    if not items:
+        raise ValueError("the model has no layer with weights to show")
+    return items
+
+
+def weight_stats(model) -> list[dict]:
+    """Min, max, mean and standard deviation of each layer's kernel (not the biases).
+
+    Parameters
+    ----------
+    model : keras.Model or dict of str to array
+        A model (every layer with weights is used) or ``{layer name: weight array}``.
+
+    Returns
+    -------
+    list of dict
+        One ``{"layer", "min", "max", "mean", "std", "count"}`` per layer, in order;
+        ``pandas.DataFrame(weight_stats(model))`` makes it a table.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` has no layer with weights.
+
+    Example
+    -------
+    >>> weight_stats({"fc1": [[1.0, -1.0]]})[0]["std"]
+    1.0
+    """
+    rows = []
+    for name, w in _layer_kernels(model):
+        rows.append({"layer": name, "min": float(w.min()), "max": float(w.max()),
+                     "mean": float(w.mean()), "std": float(w.std()), "count": int(w.size)})
+    return rows
+
+
+def plot_weight_distributions(model, *, axes=None, bins: int = 60, title: str | None = None,
+                              logy: bool = True):
+    """Histogram each layer's kernel weights, with min, max, mean and std written on the panel.
+
+    Parameters
+    ----------
+    model : keras.Model or dict of str to array
+        As in :func:`weight_stats`.
+    axes : sequence of matplotlib Axes, optional
+        One per layer with weights; created (one row) when omitted.
+    bins : int
+        Histogram bins.
+    title : str, optional
+        Figure title (suptitle).
+    logy : bool
+        Log count axis, so that a few large weights stay visible beside many small ones.
+
+    Returns
+    -------
+    list of matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If the model has no weights, or the number of axes does not match the layers.
+
+    Example
+    -------
+    >>> axes = plot_weight_distributions({"fc1": np.ones((3, 2)), "fc2": np.zeros((2, 1))})
+    """
+    kernels = _layer_kernels(model)
+    plt = _plt()
+    if axes is None:
+        _, axes = plt.subplots(1, len(kernels), figsize=(3.2 * len(kernels), 3.0), squeeze=False)
+        axes = list(axes[0])
+    elif len(axes) != len(kernels):
+        raise ValueError(f"got {len(axes)} axes for {len(kernels)} layers with weights")
+    for ax, (name, w), stats in zip(axes, kernels, weight_stats(dict(kernels))):
+        ax.hist(w.ravel(), bins=bins, color="tab:blue", alpha=0.8)
+        if logy:
+            ax.set_yscale("log")
+        ax.set_title(f"{name}: {w.shape[0]}x{w.shape[1]}" if w.ndim == 2 else name)
+        ax.set_xlabel("weight value")
+        ax.set_ylabel("count" + (" (log)" if logy else ""))
+        ax.text(0.02, 0.97, f"min {stats['min']:.3g}\nmax {stats['max']:.3g}\n"
+                f"mean {stats['mean']:.3g}\nstd {stats['std']:.3g}",
+                transform=ax.transAxes, va="top", ha="left", fontsize=8,
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+    if title:
+        axes[0].figure.suptitle(title)
+    axes[0].figure.tight_layout()
+    return axes

@@ -1,0 +1,234 @@
+"""Sampled curves a*sin(b*x) + c*cos(d*x) and the parameters (a, b, c, d) that made them.
+
+The exercise reads six ``.npy`` files with ``np.load``; :func:`prepare` writes
+them into ``data/sine/`` (gitignored) the first time and checks them every
+time after:
+
+=================================  ===============  =============================
+file                               shape            content
+=================================  ===============  =============================
+``sinewaves_X_train.npy``          (10000, 1000)    curves sampled at 1000 points
+``sinewaves_y_train.npy``          (10000, 4)       their (a, b, c, d), U[0, 1]
+``sinewaves_X_test.npy``           (2000, 1000)     same rule, new draws
+``sinewaves_y_test.npy``           (2000, 4)
+``sinewaves_X_extended_test.npy``  (9, 1000)        hand-picked parameters,
+``sinewaves_y_extended_test.npy``  (9, 4)           several outside [0, 1]
+=================================  ===============  =============================
+
+The 1000 sample points are equally spaced on [0, 10*pi], ends included. All
+arrays are float32. Generation is seeded, so a fresh clone rebuilds the same
+parameters; the curves may differ from another machine's in the last bit of
+``sin``, so the files are checked by content (every row of X must equal the
+curve of its row of y) rather than by a hash in ``data/MANIFEST``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .. import config
+from .manifest import DataError, check_array, load_npy
+
+SOURCE = ("generated: curves a*sin(b*x) + c*cos(d*x) at 1000 points on [0, 10*pi], "
+          "a, b, c, d ~ U[0, 1] (extended test: 9 hand-picked parameter sets) "
+          "(mlcourse.data.sine_waves, files in data/sine/)")
+
+#: Number of sample points per curve.
+N_POINTS = 1000
+#: Rows in each split.
+SIZES = {"train": 10_000, "test": 2_000, "extended_test": 9}
+#: Parameters of the extended test rows: zero, larger, and negative amplitudes and frequencies.
+EXTENDED_PARAMS = np.array([
+    [0, 0, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1],
+    [-1, 1, 0, 0], [0, 0, -1, 1], [2, 1, 0, 0],
+    [1, 2, 0, 0], [0, 0, 2, 1], [0, 0, 1, 2],
+], dtype=np.float32)
+#: Largest difference allowed between a stored curve and the curve rebuilt from its parameters.
+TOLERANCE = 1e-4
+
+_FIX = "delete data/sine/ and run `make data` (or call mlcourse.data.sine_waves.prepare()) to regenerate it"
+
+
+def sample_points(n_points: int = N_POINTS) -> np.ndarray:
+    """The x values the curves are sampled at: ``n_points`` equally spaced on [0, 10*pi]."""
+    if not isinstance(n_points, (int, np.integer)) or n_points < 2:
+        raise ValueError(f"n_points must be an integer >= 2, got {n_points!r}")
+    return np.linspace(0.0, 10.0 * np.pi, int(n_points))
+
+
+def sine_curves(params, n_points: int = N_POINTS) -> np.ndarray:
+    """Evaluate a*sin(b*x) + c*cos(d*x) for each row (a, b, c, d) of ``params``.
+
+    Parameters
+    ----------
+    params : array-like of shape (n, 4)
+        One parameter set per row.
+    n_points : int
+        Sample points on [0, 10*pi].
+
+    Returns
+    -------
+    ndarray of shape (n, n_points), float64
+
+    Raises
+    ------
+    ValueError
+        If ``params`` is not ``(n, 4)`` or holds non-finite values.
+
+    Example
+    -------
+    >>> sine_curves([[0.0, 0.3, 2.0, 0.0]], n_points=3).tolist()   # 2*cos(0) everywhere
+    [[2.0, 2.0, 2.0]]
+    """
+    params = np.asarray(params, dtype=np.float64)
+    if params.ndim != 2 or params.shape[1] != 4:
+        raise ValueError(f"params must have shape (n, 4) holding (a, b, c, d), got {params.shape}")
+    if not np.all(np.isfinite(params)):
+        raise ValueError("params must be finite numbers")
+    x = sample_points(n_points)
+    a, b, c, d = (params[:, [k]] for k in range(4))
+    return a * np.sin(b * x) + c * np.cos(d * x)
+
+
+def generate(seed: int = 0) -> dict[str, np.ndarray]:
+    """Make all six arrays in memory (float32), keyed by file stem, e.g. ``"X_train"``.
+
+    Example
+    -------
+    >>> arrays = generate()                       # doctest: +SKIP
+    >>> arrays["X_train"].shape                   # doctest: +SKIP
+    (10000, 1000)
+    """
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split in ("train", "test"):
+        params = rng.uniform(0.0, 1.0, size=(SIZES[split], 4)).astype(np.float32)
+        arrays[f"y_{split}"] = params
+    arrays["y_extended_test"] = EXTENDED_PARAMS.copy()
+    for split in SIZES:
+        arrays[f"X_{split}"] = sine_curves(arrays[f"y_{split}"]).astype(np.float32)
+    return arrays
+
+
+def data_dir() -> Path:
+    """Where the files live: ``data/sine/``."""
+    return config.data_dir() / "sine"
+
+
+def file_path(stem: str) -> Path:
+    """Path of one file, e.g. ``file_path("X_train")`` -> ``data/sine/sinewaves_X_train.npy``."""
+    stems = [f"{v}_{s}" for s in SIZES for v in ("X", "y")]
+    if stem not in stems:
+        raise ValueError(f"unknown sine-wave array {stem!r}; expected one of {stems}")
+    return data_dir() / f"sinewaves_{stem}.npy"
+
+
+def _save_atomic(path: Path, array: np.ndarray) -> None:
+    # Written to a temporary name and renamed, so a reader never sees half a file
+    # even when two notebooks prepare the data at the same time.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npy")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.save(handle, array, allow_pickle=False)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _load_checked(path: Path, shape: tuple[int, int]) -> np.ndarray:
+    # load_npy already names the file and the fix for missing or truncated files;
+    # shape and dtype errors get the fix appended here.
+    array = load_npy(path, fix=_FIX)
+    try:
+        return check_array(path.name, array, shape=shape, dtype="float32", where=str(path))
+    except DataError as err:
+        raise DataError(f"{err}; {_FIX}") from None
+
+
+def load_sine_waves(directory: str | Path | None = None):
+    """Load and check the six arrays.
+
+    Each file must exist, be a complete ``.npy`` (a truncated file is an
+    error), hold float32 of the promised shape, and every curve must match
+    the curve rebuilt from its parameters.
+
+    Parameters
+    ----------
+    directory : path-like, optional
+        Folder holding the files; default ``data/sine/``.
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test, X_extended_test, y_extended_test : ndarray
+        Shapes (10000, 1000), (10000, 4), (2000, 1000), (2000, 4), (9, 1000), (9, 4).
+    source : str
+
+    Raises
+    ------
+    DataError
+        If a file is missing, truncated, of the wrong shape or dtype, or its
+        curves do not match its parameters; the message names the file and the fix.
+    """
+    folder = Path(directory) if directory is not None else data_dir()
+    out = []
+    for split, rows in SIZES.items():
+        x_path = folder / f"sinewaves_X_{split}.npy"
+        y_path = folder / f"sinewaves_y_{split}.npy"
+        X = _load_checked(x_path, (rows, N_POINTS))
+        y = _load_checked(y_path, (rows, 4))
+        worst = 0.0
+        for start in range(0, rows, 1000):
+            rebuilt = sine_curves(y[start:start + 1000])
+            worst = max(worst, float(np.max(np.abs(rebuilt - X[start:start + 1000]))))
+        if not worst <= TOLERANCE:
+            raise DataError(f"data file {x_path} does not match the parameters in {y_path.name} "
+                            f"(largest difference {worst:.3g} > {TOLERANCE}); {_FIX}")
+        out += [X, y]
+    return (*out, SOURCE)
+
+
+def prepare(verbose: bool = True, *, force: bool = False, seed: int = 0) -> Path:
+    """Generate ``data/sine/`` if any file is missing (or ``force``), then check every file.
+
+    Takes about a second. Existing files are never silently replaced: if they
+    fail the check, the error says how to regenerate them.
+
+    Parameters
+    ----------
+    verbose : bool
+        Print one line saying what was done.
+    force : bool
+        Regenerate even if all files exist.
+    seed : int
+        Seed of the parameter draws.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder holding the files, for ``np.load(folder / "sinewaves_X_train.npy")``.
+
+    Raises
+    ------
+    DataError
+        If the files, once present, fail :func:`load_sine_waves`'s checks.
+    """
+    folder = data_dir()
+    paths = [file_path(f"{v}_{s}") for s in SIZES for v in ("X", "y")]
+    made = force or not all(p.is_file() for p in paths)
+    if made:
+        for stem, array in generate(seed).items():
+            _save_atomic(file_path(stem), array)
+    load_sine_waves(folder)
+    if verbose:
+        rel = folder.relative_to(config.project_root()) if folder.is_relative_to(config.project_root()) else folder
+        print(f"sine waves: {'generated and checked' if made else 'checked'} 6 files in {rel}/")
+    return folder
+
