@@ -86,3 +86,15 @@ def test_atomic_write_keeps_readable_permissions(tmp_path):
     target.chmod(0o640)
     results.atomic_write_text(target, "{}")
     assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_replace_notebook_results_drops_stale_metrics(results_file):
+    results.expect("old_metric", 0.9, at_least=0.5)
+    results.expect("kept", 0.9, at_least=0.5)
+    new = {"notebook": "04_xor_mlp", "metric": "kept", "value": 0.95, "mode": "full", "bar": ">= 0.5"}
+    other = {"notebook": "05_digits_perceptron", "metric": "m", "value": 1.0, "mode": "full", "bar": ">= 0"}
+    results.record_result(other)
+    results.replace_notebook_results("04_xor_mlp", "full", [new])
+    records = json.loads(results_file.read_text())
+    assert sorted((r["notebook"], r["metric"], r["value"]) for r in records) == [
+        ("04_xor_mlp", "kept", 0.95), ("05_digits_perceptron", "m", 1.0)]

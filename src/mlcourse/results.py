@@ -175,6 +175,16 @@ def record_result(record: dict, path: Path | None = None) -> None:
         atomic_write_text(path, json.dumps(records, indent=2) + "\n")
 
 
+def replace_notebook_results(notebook: str, mode: str, records: list[dict], path: Path | None = None) -> None:
+    """Make ``records`` the only results of ``notebook`` in ``mode`` (a finished run drops stale metrics)."""
+    path = path or results_path()
+    with _locked(path):
+        kept = [r for r in load_results(path) if (r.get("notebook"), r.get("mode")) != (notebook, mode)]
+        kept.extend(records)
+        kept.sort(key=lambda r: (r["notebook"], r["mode"], r["metric"]))
+        atomic_write_text(path, json.dumps(kept, indent=2) + "\n")
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
     path = Path(path)

@@ -34,7 +34,7 @@ from pathlib import Path
 from . import config
 from .notebooks import (NotANotebookError, clean_outputs, find_notebooks, read_notebook, stamp,
                         write_notebook)
-from .results import atomic_write_text, load_results, record_result
+from .results import atomic_write_text, load_results, record_result, replace_notebook_results
 
 #: Per-cell time limit in seconds (full mode can train for minutes in one cell).
 DEFAULT_CELL_TIMEOUT = 3600
@@ -135,8 +135,11 @@ def execute_notebook(path: Path, *, fast: bool, out_path: Path, progress: _Progr
         if run.status != "ok":
             run.failed_cell = current["index"] + 1
 
-    for record in run.metrics:
-        record_result(record)
+    if run.status == "ok":
+        replace_notebook_results(name, "fast" if fast else "full", run.metrics)
+    else:
+        for record in run.metrics:
+            record_result(record)
     clean_outputs(nb)
     stamp(nb, "fast" if fast else "full")
     write_notebook(nb, out_path)
