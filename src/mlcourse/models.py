@@ -224,6 +224,7 @@ def build_calcium_baseline(*, name: str = "calcium_baseline"):
 
 
 def build_calcium_robust(filters: Sequence[int] = (8, 16, 32), *, dropout: float = 0.2,
+                         standardize: bool = True, head: str = "global_avg",
                          name: str = "calcium_robust"):
     """A small CNN for 128x128 frames built to ignore session shifts.
 
@@ -238,6 +239,13 @@ def build_calcium_robust(filters: Sequence[int] = (8, 16, 32), *, dropout: float
         Filters of each 3x3 convolution (pooling between them).
     dropout : float
         Dropout rate before the output layer, in [0, 1).
+    standardize : bool
+        Start with the per-frame standardization (``False`` for the ablation
+        that shows what it is for).
+    head : {"global_avg", "flatten"}
+        How the last feature maps reach the output: averaged over the frame
+        (position-free, the default) or flattened (every position weighed
+        separately, as in the baseline).
 
     Returns
     -------
@@ -247,7 +255,8 @@ def build_calcium_robust(filters: Sequence[int] = (8, 16, 32), *, dropout: float
     Raises
     ------
     ValueError
-        If a filter count is not a positive integer or dropout is outside [0, 1).
+        If a filter count is not a positive integer, dropout is outside [0, 1)
+        or ``head`` is unknown.
     """
     import keras
 
@@ -257,13 +266,16 @@ def build_calcium_robust(filters: Sequence[int] = (8, 16, 32), *, dropout: float
         raise ValueError("filters must name at least one convolution")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    if head not in ("global_avg", "flatten"):
+        raise ValueError(f"head must be 'global_avg' or 'flatten', got {head!r}")
     L = keras.layers
-    layers = [keras.Input(shape=(128, 128, 1), name="frame"),
-              L.LayerNormalization(axis=(1, 2, 3), center=False, scale=False, name="standardize")]
+    layers = [keras.Input(shape=(128, 128, 1), name="frame")]
+    if standardize:
+        layers.append(L.LayerNormalization(axis=(1, 2, 3), center=False, scale=False, name="standardize"))
     for i, f in enumerate(filters, start=1):
         if i > 1:
             layers.append(L.MaxPooling2D((2, 2), name=f"pool_{i - 1}"))
         layers.append(L.Conv2D(f, (3, 3), padding="same", activation="relu", name=f"conv_{i}"))
-    layers += [L.GlobalAveragePooling2D(name="global_avg"), L.Dropout(dropout, name="dropout"),
-               L.Dense(2, name="logits")]
+    layers.append(L.GlobalAveragePooling2D(name="global_avg") if head == "global_avg" else L.Flatten(name="flatten"))
+    layers += [L.Dropout(dropout, name="dropout"), L.Dense(2, name="logits")]
     return keras.Sequential(layers, name=name)

@@ -53,7 +53,7 @@ SEGMENTS = tuple(range(10))
 #: Label of each kind of frame.
 KINDS = {"real": 0, "fake": 1}
 #: Version of the stand-in generator; a different version in STANDIN.json means regenerate.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 #: Marker file written beside the stand-in files.
 MARKER = "STANDIN.json"
 #: Where the real files can be downloaded (the course's public bucket).
@@ -293,10 +293,16 @@ def _check_segment_list(segments) -> list[int]:
 def session_params(segment: int, seed: int = 0) -> dict[str, float]:
     """The recording-session settings of one stand-in segment.
 
-    Sessions drift with the segment number t = k / 9: the camera gain rises,
-    the baseline brightness rises, the cranial window sits further down and
-    to the right, and the pixel noise grows a little. Small per-session jitter
-    is drawn from ``seed``.
+    Sessions drift with the segment number t = k / 9: the camera gain rises
+    (by 13 % at segment 9), the baseline brightness rises, the cranial window
+    sits up to 4 px further down and 3 px further right, and the pixel noise
+    grows a little. Small per-session jitter is drawn from ``seed``.
+
+    The size of the drift is calibrated on the notebook's baseline CNN (trained
+    on segments 0-2, seed 0): it validates at 1.00 and tests at about 0.87 on
+    segments 7-9, close to the coursework's 0.99 and 0.88 on the real data.
+    Generator version 1 drifted about half as much again (gain +20 %, window
+    6 px), which dropped that baseline to chance (0.50) on the test segments.
 
     Returns
     -------
@@ -310,12 +316,12 @@ def session_params(segment: int, seed: int = 0) -> dict[str, float]:
     t = segment / 9
     jitter = rng.normal(size=6)
     return {
-        "gain": float(1.0 + 0.2 * t + 0.04 * jitter[0]),
-        "offset": float(0.05 * t + 0.03 * jitter[1]),
-        "cy": float(63.5 + 6.0 * t + 0.7 * jitter[2]),
-        "cx": float(63.5 + 5.0 * t + 0.7 * jitter[3]),
+        "gain": float(1.0 + 0.13 * t + 0.04 * jitter[0]),
+        "offset": float(0.0325 * t + 0.03 * jitter[1]),
+        "cy": float(63.5 + 3.9 * t + 0.7 * jitter[2]),
+        "cx": float(63.5 + 3.25 * t + 0.7 * jitter[3]),
         "radius": float(53.0 + 0.5 * jitter[4]),
-        "noise": float(0.30 + 0.06 * t + 0.01 * jitter[5]),
+        "noise": float(0.30 + 0.039 * t + 0.01 * jitter[5]),
     }
 
 
