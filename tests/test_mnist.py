@@ -262,3 +262,8 @@ def test_train_over_seeds_reusing_one_graph_matches_fresh_runs(keras):
     assert trials[1].history.history == history.history
     assert all(np.array_equal(a, b) for a, b in zip(trials[1].model.get_weights(), fresh.get_weights()))
     assert trials[0].history.history != trials[1].history.history
+    keras.utils.set_random_seed(0)
+    fresh0 = build()
+    train_in_graph(fresh0, x, y, seed=0, **fit)
+    # the first trial keeps its own weights after later seeds have trained
+    assert all(np.array_equal(a, b) for a, b in zip(trials[0].model.get_weights(), fresh0.get_weights()))

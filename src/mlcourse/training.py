@@ -370,15 +370,15 @@ def train_over_seeds(build, x, y, *, seeds, x_test, y_test, **train_kwargs) -> l
     for seed in seeds:
         keras.utils.set_random_seed(seed)
         model = build()
-        # Trace the training loop once, on the first model; later seeds copy their fresh
-        # initial state into that model, train there, and copy the result back.
+        # The training loop is traced once, on a twin model (the host) that belongs to no
+        # trial: every seed copies its fresh initial state into the host, trains there and
+        # copies the result back, so each trial's model keeps its own trained weights.
         if runner is None:
-            host, runner = model, _GraphRunner(model, x, y, **{**_TRAIN_DEFAULTS, **train_kwargs})
-        else:
-            _copy_state(model, host)
+            host = build()
+            runner = _GraphRunner(host, x, y, **{**_TRAIN_DEFAULTS, **train_kwargs})
+        _copy_state(model, host)
         history = runner(seed)
-        if model is not host:
-            _copy_state(host, model)
+        _copy_state(host, model)
         kept = (history.best_epoch or history.epochs_run) - 1
         val = history.history["val_accuracy"][kept] if "val_accuracy" in history.history else float("nan")
         trials.append(Trial(seed=seed, model=model, history=history, val_accuracy=float(val),
