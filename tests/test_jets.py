@@ -215,3 +215,18 @@ def test_weight_stats_and_distributions_per_layer():
 def test_plot_weight_distributions_rejects_model_without_weights():
     with pytest.raises(ValueError, match="no layer with weights"):
         plots.plot_weight_distributions({})
+
+
+def test_train_jet_tagger_runs_each_seed_and_rejects_unknown_optimizers():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 16)).astype(np.float32)
+    Y = np.eye(5, dtype=np.float32)[rng.integers(0, 5, 64)]
+    result = jets.train_jet_tagger("tiny adam", X, Y, X[:20], Y[:20], optimizer="adam", epochs=2, seeds=[0, 1])
+    assert result.seeds == (0, 1) and len(result.seed_accuracies) == 2 and len(result.seed_aucs) == 2
+    assert result.accuracy == result.seed_accuracies[0] and result.proba.shape == (20, 5)
+    assert len(result.history["loss"]) == 2 and "val_loss" in result.history
+    assert result.sd_accuracy >= 0 and 0 <= result.mean_accuracy <= 1
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        jets.train_jet_tagger("x", X, Y, X, Y, optimizer="rmsprop")
+    with pytest.raises(ValueError, match="learning_rate must be a positive"):
+        jets.train_jet_tagger("x", X, Y, X, Y, learning_rate=0)
