@@ -230,3 +230,10 @@ def test_train_jet_tagger_runs_each_seed_and_rejects_unknown_optimizers():
         jets.train_jet_tagger("x", X, Y, X, Y, optimizer="rmsprop")
     with pytest.raises(ValueError, match="learning_rate must be a positive"):
         jets.train_jet_tagger("x", X, Y, X, Y, learning_rate=0)
+
+
+def test_predict_rejects_empty_input():
+    from mlcourse.training import predict
+
+    with pytest.raises(ValueError, match="must not be empty"):
+        predict(jets.build_jet_tagger(), np.zeros((0, 16), np.float32))

@@ -255,6 +255,25 @@ def _copy_state(source, target) -> None:
         b.assign(a)
 
 
+def predict(model, x, *, batch_size: int = 4096) -> np.ndarray:
+    """A trained model's outputs at inference (``training=False``), computed in batches.
+
+    Calls the model directly (no ``predict`` tracing per model). Dropout and
+    ``Random*`` augmentation layers are inactive, as in ``model.predict``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is empty or ``batch_size`` is not a positive integer.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    if len(x) == 0:
+        raise ValueError("predict: x must not be empty")
+    batch_size = _check_int("batch_size", batch_size, 1)
+    return np.concatenate([np.asarray(model(x[i:i + batch_size], training=False))
+                           for i in range(0, len(x), batch_size)])
+
+
 def accuracy(model, x, y, *, batch_size: int = 4096) -> float:
     """Fraction of samples a trained model classifies correctly, at inference (``training=False``).
 
@@ -286,9 +305,7 @@ def accuracy(model, x, y, *, batch_size: int = 4096) -> float:
     0.9853
     """
     x, y = _as_arrays("accuracy", x, y)
-    batch_size = _check_int("batch_size", batch_size, 1)
-    pred = np.concatenate([np.asarray(model(x[i:i + batch_size], training=False))
-                           for i in range(0, len(x), batch_size)])
+    pred = predict(model, x, batch_size=batch_size)
     if pred.shape[-1] == 1 or y.ndim == 1:
         hits = np.round(pred.reshape(-1)) == y.reshape(-1)
     else:

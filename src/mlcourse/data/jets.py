@@ -443,38 +443,45 @@ def load_jets(n_rows: int | None = None, *, seed: int = 0, source: str | None = 
 class VariantResult(NamedTuple):
     """One variant of the jet tagger trained once per seed (see :func:`train_jet_tagger`).
 
-    ``model``, ``history``, ``proba``, ``accuracy`` and ``macro_auc`` belong to
-    the first seed's run; ``seed_accuracies`` and ``seed_aucs`` hold the test
-    scores of every seed, in the order of ``seeds``; ``seconds`` is the wall time
-    of all runs together.
+    ``model``, ``history`` and ``proba`` (test-set probabilities) belong to the
+    first seed's run; ``seed_accuracies`` and ``seed_aucs`` hold the test scores
+    of every seed, in the order of ``seeds``; ``seconds`` is the wall time of all
+    runs together.
     """
 
     name: str
     model: object
     history: dict
     proba: np.ndarray
-    accuracy: float
-    macro_auc: float
     seconds: float
-    seeds: tuple = (0,)
-    seed_accuracies: tuple = ()
-    seed_aucs: tuple = ()
+    seeds: tuple
+    seed_accuracies: tuple
+    seed_aucs: tuple
+
+    @property
+    def accuracy(self) -> float:
+        """Test accuracy of the first seed's run."""
+        return self.seed_accuracies[0]
+
+    @property
+    def macro_auc(self) -> float:
+        """Macro one-vs-rest AUC of the first seed's run (NaN if it diverged)."""
+        return self.seed_aucs[0]
 
     @property
     def mean_accuracy(self) -> float:
         """Mean test accuracy over the seeds."""
-        return float(np.mean(self.seed_accuracies or (self.accuracy,)))
+        return float(np.mean(self.seed_accuracies))
 
     @property
     def sd_accuracy(self) -> float:
         """Standard deviation of the test accuracy over the seeds (0 for a single seed)."""
-        values = self.seed_accuracies or (self.accuracy,)
-        return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+        return float(np.std(self.seed_accuracies, ddof=1)) if len(self.seed_accuracies) > 1 else 0.0
 
     @property
     def mean_auc(self) -> float:
         """Mean macro AUC over the seeds (NaN if any run diverged)."""
-        return float(np.mean(self.seed_aucs or (self.macro_auc,)))
+        return float(np.mean(self.seed_aucs))
 
 
 def build_jet_tagger(*, l1: float = 0.0, name: str = "jet_tagger"):
@@ -520,12 +527,13 @@ def train_jet_tagger(name: str, X_train, Y_train, X_test, Y_test, *, optimizer: 
     """Build, compile and train one variant once per seed as the exercise does; score each run.
 
     Categorical cross-entropy, batch 1024, the last 25 % of the training rows
-    held out for validation, reshuffled every epoch. The loop is
-    :func:`mlcourse.training.train_in_graph` (the same mini-batch steps as
+    held out for validation, reshuffled every epoch. The seeds run through
+    :func:`mlcourse.training.train_over_seeds` (the mini-batch steps of
     ``model.fit``, compiled once per variant), because ``fit`` costs about 2.7
     times as long per epoch here and the notebook trains many variants over
-    several seeds within its 10-minute budget. Accuracy and the macro
-    one-vs-rest ROC AUC come from ``sklearn.metrics``.
+    several seeds within its 10-minute budget. Test accuracy comes from
+    :func:`mlcourse.training.accuracy`, the macro one-vs-rest ROC AUC from
+    ``sklearn.metrics``.
 
     Parameters
     ----------
@@ -565,7 +573,7 @@ def train_jet_tagger(name: str, X_train, Y_train, X_test, Y_test, *, optimizer: 
     import keras
     from sklearn.metrics import roc_auc_score
 
-    from ..training import train_over_seeds
+    from ..training import predict, train_over_seeds
 
     for what, X, Y in (("train", X_train, Y_train), ("test", X_test, Y_test)):
         if np.ndim(X) != 2 or np.shape(X)[1] != len(FEATURES) or np.shape(Y) != (len(X), len(CLASSES)):
@@ -584,20 +592,13 @@ def train_jet_tagger(name: str, X_train, Y_train, X_test, Y_test, *, optimizer: 
                       loss="categorical_crossentropy")
         return model
 
-    X_test = np.asarray(X_test, dtype=np.float32)
-    y_true = np.asarray(Y_test).argmax(axis=1)
     start = time.perf_counter()
     trials = train_over_seeds(build, X_train, Y_train, seeds=list(seeds), x_test=X_test, y_test=Y_test,
                               epochs=epochs, batch_size=1024, validation_split=0.25)
     seconds = time.perf_counter() - start
-    probas, accs, aucs = [], [], []
-    for trial in trials:
-        proba = np.concatenate([np.asarray(trial.model(X_test[i:i + 65536], training=False))
-                                for i in range(0, len(X_test), 65536)])
-        probas.append(proba)
-        accs.append(float(np.mean(proba.argmax(axis=1) == y_true)))
-        aucs.append(float(roc_auc_score(y_true, proba, multi_class="ovr", average="macro"))
-                    if np.isfinite(proba).all() else float("nan"))
-    first = trials[0]
-    return VariantResult(name, first.model, first.history.history, probas[0], accs[0], aucs[0], seconds,
-                         tuple(t.seed for t in trials), tuple(accs), tuple(aucs))
+    y_true = np.asarray(Y_test).argmax(axis=1)
+    probas = [predict(trial.model, X_test) for trial in trials]
+    aucs = tuple(float(roc_auc_score(y_true, proba, multi_class="ovr", average="macro"))
+                 if np.isfinite(proba).all() else float("nan") for proba in probas)
+    return VariantResult(name, trials[0].model, trials[0].history.history, probas[0], seconds,
+                         tuple(t.seed for t in trials), tuple(t.test_accuracy for t in trials), aucs)
