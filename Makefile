@@ -9,12 +9,14 @@ STAMP  := $(VENV)/.mlcourse-installed
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data run test reference pdf html handouts lab readme clean clean-venv
+.PHONY: help setup data run test reference pdf html handouts grade check lab readme clean clean-venv
 
 help:
 	@echo "make run     execute every notebook in full mode into build/executed/, export HTML, print results"
 	@echo "make test    unit tests + nbval over every notebook in fast mode (what CI runs)"
-	@echo "make setup | data | reference | pdf | html | handouts | lab | readme | clean | clean-venv"
+	@echo "make handouts                student versions in build/handouts/ and the student bundle build/student/"
+	@echo "make grade SUBMISSIONS=dir   autograde dir/<student>/NN_name.ipynb (JOBS=n at once, FAST=1 fast mode)"
+	@echo "make setup | data | reference | pdf | html | check | lab | readme | clean | clean-venv"
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "mlcourse needs Python 3.11 or newer; found %d.%d. Install it, then run make PYTHON=python3.11 ..." % v[:2])'
@@ -50,7 +52,16 @@ html: $(STAMP)
 	$(VPY) -m mlcourse html --out build/html
 
 handouts: $(STAMP)
-	$(VPY) -m mlcourse handouts --out build/handouts
+	$(VPY) -m mlcourse handouts --out build/handouts --bundle build/student
+
+# make grade SUBMISSIONS=path/to/submissions [JOBS=2] [FAST=1]
+JOBS ?= 0
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir  (dir/<student>/NN_name.ipynb)"; exit 2; }
+	$(VPY) -m mlcourse grade "$(SUBMISSIONS)" --out build/grades --jobs $(JOBS) $(if $(filter 1 yes true,$(FAST)),--fast,)
+
+check: $(STAMP)
+	$(VPY) -m mlcourse check
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

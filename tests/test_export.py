@@ -1,4 +1,4 @@
-"""Tests of the instructor exports: HTML, PDF and student handouts (mlcourse.export).
+"""Tests of the instructor exports: HTML and PDF (mlcourse.export).
 
 The fixed-text checks use a small notebook built here (``demo_notebook``); the
 per-notebook tests run over whatever ``notebooks/NN_*.ipynb`` exist. The PDF
@@ -65,12 +65,16 @@ def _demo_notebook() -> nbformat.NotebookNode:
             new_output("stream", name="stdout", text="\x1b[32mgreen\x1b[0m text\x07 done\n"),
             new_output("stream", name="stdout", text="┏━━━━━┓\n┃ box ┃ σ=1\n┗━━━━━┛\n")]),
         new_markdown_cell("Now fit the model on the training set."),
-        new_code_cell(f"# Fit the network for 200 epochs.\nmodel = build()\n{SOLUTION_CODE}",
-                      metadata={"tags": ["solution"]}, execution_count=3,
+        new_code_cell(f"# Task: fit the network for 200 epochs.\n### BEGIN SOLUTION\nmodel = build()\n"
+                      f"{SOLUTION_CODE}\n### END SOLUTION", execution_count=3,
                       outputs=[new_output("stream", name="stdout", text="SOLUTIONOUTPUT\n")]),
         new_code_cell("plot(history)", execution_count=4, outputs=[new_output(
             "display_data", data={"image/png": _png("Learning curve"), "text/plain": "<Figure>"})]),
-        new_markdown_cell(f"## Answer\n\n{ANSWER_TEXT}", metadata={"tags": ["solution"]}),
+        new_markdown_cell("## Question\n\nWhy is the answer 42?"),
+        new_code_cell(f'Markdown(f"{{GENERATED}} {ANSWER_TEXT}")', metadata={"tags": ["answer"]},
+                      execution_count=5, outputs=[new_output(
+                          "execute_result", data={"text/markdown": ANSWER_TEXT, "text/plain": "<Markdown>"},
+                          execution_count=5)]),
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
@@ -118,75 +122,6 @@ def test_clean_notebook_outputs_merges_streams_and_drops_widgets():
     assert [(o.output_type, o.get("text")) for o in nb.cells[0].outputs] == [("stream", "b\n")]
 
 
-# --------------------------------------------------------------------------- handouts
-
-
-def test_handout_stub_states_task_and_names_later_cells_need(demo_path):
-    handout = export.make_handout(nbformat.read(demo_path, as_version=4))
-    stub = handout.cells[4].source
-    assert stub.splitlines()[0] == "# TODO: Fit the network for 200 epochs."
-    assert "# Later cells use: history" in stub          # plot(history) reads it; model is unused
-    assert "raise NotImplementedError(" in stub
-    assert handout.cells[4].metadata["tags"] == [export.STUB_TAG]
-
-
-def test_handout_stub_without_comment_quotes_markdown_above():
-    nb = new_notebook(cells=[new_markdown_cell("### (b)\n\nScale the inputs to unit variance. Then fit."),
-                             new_code_cell("Z = X / X.std(0)", metadata={"tags": ["solution"]}),
-                             new_code_cell("print(Z)")])
-    stub = export.make_handout(nb).cells[1].source
-    assert stub.startswith("# TODO: write the code for the step described above: "
-                           "Scale the inputs to unit variance.")
-    assert "# Later cells use: Z" in stub
-
-
-def test_names_used_later_ignores_names_rebound_before_use():
-    later = ["fig, ax = plt.subplots()\nax.plot(a)", "b = b + 1", "c = 3\nprint(c)", "print(fig)"]
-    assert export.names_used_later(["a", "b", "c", "fig"], later) == ["a", "b"]
-
-
-def test_answer_prompt_keeps_headings_but_not_comments_in_code_fences():
-    source = "## (c) Result\n\nText.\n\n```python\n# not a heading\n```\n### Why\nBecause."
-    assert export.answer_prompt(source) == (
-        "## (c) Result\n\n*Your answer here.*\n\n### Why\n\n*Your answer here.*")
-
-
-def test_handout_replaces_solution_markdown_but_keeps_its_headings(demo_path):
-    handout = export.make_handout(nbformat.read(demo_path, as_version=4))
-    assert handout.cells[6].source == "## Answer\n\n*Your answer here.*"
-
-
-def test_handout_clears_every_output_and_keeps_other_cells(demo_path):
-    source = nbformat.read(demo_path, as_version=4)
-    handout = export.make_handout(source)
-    assert len(handout.cells) == len(source.cells)
-    for before, after in zip(source.cells, handout.cells):
-        if after.cell_type == "code":
-            assert after.outputs == [] and after.execution_count is None
-        if not export.is_solution(before):
-            assert after.source == before.source
-    assert "SOLUTIONOUTPUT" not in nbformat.writes(handout)
-    assert source.cells[4].outputs, "make_handout must not change its input"
-
-
-def test_write_handout_refuses_to_overwrite_its_source(demo_path):
-    with pytest.raises(export.ExportError, match="refusing to overwrite the source notebook"):
-        export.write_handout(demo_path, demo_path.parent)
-
-
-def test_handout_notes_flag_notebook_without_solution_tags():
-    nb = new_notebook(cells=[new_markdown_cell("# T"), new_code_cell("x = 1")])
-    assert export.handout_notes(nb) == [
-        "no cell is tagged 'solution': the handout is the complete notebook"]
-
-
-def test_handouts_command_writes_one_handout_per_notebook(demo_path, tmp_path, capsys):
-    out = tmp_path / "handouts"
-    assert export.main(["handouts", str(demo_path), "--out", str(out)]) == 0
-    assert [p.name for p in out.iterdir()] == [demo_path.name]
-    assert "2 solution cells replaced" in capsys.readouterr().out
-
-
 def test_export_command_rejects_a_file_that_is_not_a_notebook(tmp_path, capsys):
     bad = tmp_path / "notes.txt"
     bad.write_text("hello")
@@ -210,122 +145,6 @@ def test_default_sources_take_full_mode_executed_copies(tmp_path):
     chosen = export.default_sources("pdf", root=tmp_path)
     assert [p.relative_to(tmp_path).as_posix() for p in chosen] == [
         "build/executed/01_a.ipynb", "notebooks/02_b.ipynb", "notebooks/03_c.ipynb"]
-    assert export.default_sources("handouts", root=tmp_path) == sorted(
-        (tmp_path / "notebooks").glob("*.ipynb"))
-
-
-def _solution_lines(nb) -> list[str]:
-    """Lines of solution cells that a handout must not contain.
-
-    Code: every non-comment line; Markdown: every line but headings (kept as
-    structure). Lines that also occur in a non-solution cell (``plt.show()``)
-    are not solution text, nor are very short ones (``)``).
-    """
-    public = {line.strip() for cell in nb.cells if not export.is_solution(cell)
-              for line in cell.source.splitlines()}
-    lines = []
-    for cell in nb.cells:
-        if not export.is_solution(cell):
-            continue
-        for line in cell.source.splitlines():
-            line = line.strip()
-            if len(line) < 8 or line in public or line.startswith("#"):
-                continue
-            lines.append(line)
-    return lines
-
-
-def test_demo_handout_leaks_no_solution_text(demo_path):
-    source = nbformat.read(demo_path, as_version=4)
-    text = nbformat.writes(export.make_handout(source))
-    assert SOLUTION_CODE in _solution_lines(source) and ANSWER_TEXT in _solution_lines(source)
-    assert not [line for line in _solution_lines(source) if line in text]
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_handout_leaks_no_solution_text(path, tmp_path):
-    source = export.read_notebook(path)
-    assert any(export.is_solution(c) for c in source.cells), (
-        f"{path.name} has no cell tagged 'solution'; see docs/instructors.md")
-    handout = export.read_notebook(export.write_handout(path, tmp_path))
-    texts = [line.strip() for cell in handout.cells for line in cell.source.splitlines()]
-    leaked = [line for line in _solution_lines(source) if line in texts
-              or (len(line) >= 30 and any(line in t for t in texts))]
-    assert not leaked, f"solution text in the handout of {path.name}: {leaked[:3]}"
-    assert all(c.get("outputs", []) == [] for c in handout.cells)
-
-
-def _first_stub(handout) -> int | None:
-    return next((i for i, c in enumerate(handout.cells)
-                 if c.cell_type == "code" and export.STUB_TAG in c.metadata.get("tags", [])), None)
-
-
-@pytest.fixture(scope="module")
-def handout_runs(tmp_path_factory) -> dict[str, tuple[int | None, list[tuple[int, str, str]]]]:
-    """Run each handout in fast mode up to and including its first stub.
-
-    One kernel serves every notebook (``%reset -f`` between them), so
-    TensorFlow is imported once, not once per notebook. Returns, per notebook,
-    the first stub's index and the errors met as ``(cell index, ename, evalue)``.
-    """
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    from mlcourse.runner import kernel_environment
-
-    tmp = tmp_path_factory.mktemp("handout-runs")
-    runs = {}
-    client = NotebookClient(new_notebook(), timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp)}})
-    env = kernel_environment("handouts", fast=True, results_file=tmp / "results.json")
-    with client.setup_kernel(env=env):
-        for path in NOTEBOOKS:
-            handout = export.read_notebook(export.write_handout(path, tmp))
-            stub = _first_stub(handout)
-            last = len(handout.cells) if stub is None else stub + 1
-            reset = new_code_cell(f"%reset -f\nimport os\nos.environ['MLCOURSE_NOTEBOOK'] = {path.stem!r}")
-            client.nb.cells = handout.cells[:last] + [reset]
-            client.execute_cell(reset, last)
-            errors = []
-            for index, cell in enumerate(client.nb.cells[:last]):
-                if cell.cell_type != "code":
-                    continue
-                try:
-                    client.execute_cell(cell, index)
-                except CellExecutionError as err:
-                    errors.append((index, err.ename, str(err)))
-                    break
-            runs[path.stem] = (stub, errors)
-    return runs
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_handout_runs_until_its_first_stub(path, handout_runs):
-    """Fast mode: every cell before the first stub runs, and the stub stops the run."""
-    stub, errors = handout_runs[path.stem]
-    assert stub is not None, f"{path.name}: its handout has no code stub"
-    assert errors, f"{path.name}: the stub in cell {stub + 1} did not raise"
-    index, ename, message = errors[0]
-    assert (index, ename) == (stub, "NotImplementedError"), (
-        f"{path.name}: the handout failed in cell {index + 1}, before its first stub "
-        f"(cell {stub + 1}):\n{message[-2000:]}")
-    assert "Exercise:" in message
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_handout_code_cells_all_parse(path, tmp_path):
-    import warnings
-
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    handout = export.read_notebook(export.write_handout(path, tmp_path))
-    nbformat.validate(handout)
-    for index, cell in enumerate(handout.cells):
-        if cell.cell_type == "code":
-            python = TransformerManager().transform_cell(cell.source)   # magics -> Python
-            with warnings.catch_warnings():   # e.g. "\l" in a string: the notebook's business
-                warnings.simplefilter("ignore")
-                compile(python, f"{path.name} cell {index + 1}", "exec")
 
 
 # --------------------------------------------------------------------------- HTML
@@ -343,6 +162,7 @@ def test_html_renders_math_as_mathml_without_network(demo_path, tmp_path):
     assert html.count("<math") == 2 and 'display="block"' in html
     assert "<script" not in html.lower()
     assert "NBVAL_CHECK_OUTPUT" not in html
+    assert ANSWER_TEXT in html and "GENERATED" not in html   # an answer shows as text, not as its program
     assert _external_resources(html) == []
     assert 'src="data:image/png;base64,' in html
     assert "\\frac" not in html and "$$" not in html
@@ -436,6 +256,7 @@ def test_pdf_of_demo_notebook_is_clean(pdf_tools, demo_path, tmp_path):
     assert "green text done" in facts["text"] and "[32m" not in facts["text"]
     assert "┃ box ┃ σ=1" in facts["text"] and "check ✓" in facts["text"]
     assert len(facts["images"]) == 1                          # the figure
+    assert "KNOWNANSWERTEXT" in facts["flat"] and "GENERATED" not in facts["flat"]  # answer as text
 
 
 def test_pdf_reports_the_latex_error_and_writes_nothing(pdf_tools, tmp_path):

@@ -68,7 +68,7 @@ def test_first_code_cell_starts_mlcourse(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
-def test_notebook_has_title_and_solution_tags(path):
+def test_notebook_has_title_and_output_checks(path):
     nb = read_notebook(path)
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
-    assert any("solution" in c.metadata.get("tags", []) for c in nb.cells), f"{path.name} tags no solution cell"
+    assert list(checked_cells(nb)), f"{path.name}: no cell tagged nbval-check-output"

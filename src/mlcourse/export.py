@@ -1,15 +1,14 @@
-"""Instructor exports: HTML, PDF and student handouts.
+"""Instructor exports: HTML and PDF.
 
 ::
 
     python -m mlcourse html [NOTEBOOK ...] [--out build/html]
     python -m mlcourse pdf [NOTEBOOK ...] [--out build/pdf] [--jobs 2]
-    python -m mlcourse handouts [NOTEBOOK ...] [--out build/handouts]
 
-Without notebooks, ``html`` and ``pdf`` export every ``notebooks/NN_*.ipynb``,
-taking its executed copy from ``build/executed/`` when ``make run`` made one
-(full mode) and the committed notebook otherwise (committed notebooks carry
-full-mode outputs); ``handouts`` always starts from ``notebooks/``.
+Without notebooks, both export every ``notebooks/NN_*.ipynb``, taking its
+executed copy from ``build/executed/`` when ``make run`` made one (full mode)
+and the committed notebook otherwise (committed notebooks carry full-mode
+outputs). Student versions are made by :mod:`mlcourse.tools.assignments`.
 
 * **HTML** uses nbconvert's ``lab`` template. Math is converted to MathML when
   the page is written (``latex2mathml``), and figures are inline, so one HTML
@@ -20,16 +19,14 @@ full-mode outputs); ``handouts`` always starts from ``notebooks/``.
   notebook's first heading, a Unicode-complete monospace font for Keras
   summaries, and a fallback font for symbols the text font lacks. Notebooks
   are built in parallel (``--jobs``, default: the number of CPUs, at most 4).
-* **Handouts**: cells tagged ``solution`` become stubs (code: a ``# TODO``
-  comment and ``raise NotImplementedError``; Markdown: "*Your answer here.*"),
-  every output is cleared, and everything else is left as it is. The tagging
-  convention is described in ``docs/instructors.md``.
+* **Written answers** (code cells tagged ``answer`` that render the
+  instructor's answer from the run) show only their rendered output: the
+  program that writes them stays out of the page.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import re
 import shutil
@@ -37,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -48,21 +44,14 @@ from typing import Iterable, Sequence
 import nbformat
 
 from . import config
-from .notebooks import (NotANotebookError, clean_text, find_notebooks, read_notebook, title_of,
-                        write_notebook)
+from .notebooks import NotANotebookError, clean_text, find_notebooks, read_notebook, title_of
 
 #: Debian packages ``pdf`` needs (xelatex and its LaTeX packages, pandoc for Markdown cells).
 TEX_PACKAGES = ("texlive-xetex", "texlive-fonts-recommended", "texlive-plain-generic", "pandoc")
 #: The command that installs them, quoted in error messages and in the README.
 TEX_INSTALL_COMMAND = "sudo apt-get install -y " + " ".join(TEX_PACKAGES)
-#: The cell tag that marks a solution (code or answer prose).
-SOLUTION_TAG = "solution"
-#: The tag a stub carries in a handout instead of ``solution``.
-STUB_TAG = "exercise"
-#: What replaces a solution Markdown cell in a handout.
-ANSWER_PROMPT = "*Your answer here.*"
-#: Leading comment of a solution code cell that states the task; kept in the stub.
-TASK_PREFIX = "# Task:"
+#: Cell tag of a code cell whose output is a written answer (shown without its source).
+ANSWER_TAG = "answer"
 #: nbval markers and similar lines that mean nothing to a student.
 _MARKER_RE = re.compile(r"^\s*#\s*NBVAL_\w+\s*$")
 #: Control characters other than tab and newline: xelatex chokes on them.
@@ -118,11 +107,6 @@ def _tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
-def is_solution(cell) -> bool:
-    """True if ``cell`` carries the ``solution`` tag."""
-    return SOLUTION_TAG in _tags(cell)
-
-
 def clean_notebook_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Clean every output of ``nb`` in place for export, and return it.
 
@@ -161,9 +145,12 @@ def clean_notebook_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def _prepare_for_export(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """Clean outputs, set the title, and drop test markers (``# NBVAL_CHECK_OUTPUT``) readers needn't see."""
+    """Clean outputs, set the title, show answers as text, drop test markers readers needn't see."""
     nb = clean_notebook_outputs(nb)
     for cell in nb.cells:
+        if cell.cell_type == "code" and ANSWER_TAG in _tags(cell):
+            # nbconvert's templates leave out the source of a cell marked so (as TagRemovePreprocessor does)
+            cell.metadata["transient"] = {"remove_source": True}
         if cell.cell_type == "code" and "NBVAL_" in cell.source:
             cell.source = "\n".join(line for line in cell.source.splitlines()
                                     if not _MARKER_RE.match(line))
@@ -174,14 +161,11 @@ def _prepare_for_export(nb: nbformat.NotebookNode, name: str) -> nbformat.Notebo
 def default_sources(kind: str, root: Path | None = None) -> list[Path]:
     """The notebooks an export works on when none are named.
 
-    For ``html`` and ``pdf``: each ``notebooks/NN_*.ipynb``, replaced by its
-    copy in ``build/executed/`` when that exists and was run in full mode. For
-    ``handouts``: the ``notebooks/`` files themselves.
+    Each ``notebooks/NN_*.ipynb``, replaced by its copy in ``build/executed/``
+    when that exists and was run in full mode.
     """
     root = root or config.project_root()
     sources = sorted((root / "notebooks").glob("[0-9]*.ipynb"))
-    if kind == "handouts":
-        return sources
     chosen = []
     for path in sources:
         executed = root / "build" / "executed" / path.name
@@ -631,274 +615,17 @@ def export_pdfs(paths: Sequence[Path], out_dir: str | Path, jobs: int | None = N
         return list(pool.map(lambda p: export_pdf(p, out_dir), paths))
 
 
-# --------------------------------------------------------------------------- handouts
-
-
-def _parse_python(source: str) -> ast.Module | None:
-    """The syntax tree of a code cell, or None if it is not plain Python (magics, typos)."""
-    with warnings.catch_warnings():  # "\\l" in a string etc. is the notebook's business
-        warnings.simplefilter("ignore")
-        try:
-            return ast.parse(source)
-        except SyntaxError:
-            return None
-
-
-def defined_names(source: str) -> list[str]:
-    """Top-level names a code cell binds (assignments, defs, imports), in order of appearance.
-
-    Returns an empty list when the source is not valid Python (e.g. IPython magics).
-    """
-    tree = _parse_python(source)
-    if tree is None:
-        return []
-    names: list[str] = []
-
-    def add(name: str) -> None:
-        if name not in names and not name.startswith("_"):
-            names.append(name)
-
-    def targets(node) -> None:
-        if isinstance(node, ast.Name):
-            add(node.id)
-        elif isinstance(node, (ast.Tuple, ast.List)):
-            for elt in node.elts:
-                targets(elt)
-        elif isinstance(node, ast.Starred):
-            targets(node.value)
-
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                targets(target)
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-            targets(node.target)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            add(node.name)
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
-            targets(node.target)
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                if item.optional_vars is not None:
-                    targets(item.optional_vars)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                add((alias.asname or alias.name).split(".")[0])
-    return names
-
-
-def names_used_later(names: Iterable[str], later_sources: Iterable[str]) -> list[str]:
-    """Those of ``names`` that a later cell reads before binding them again.
-
-    ``later_sources`` are the sources of the following code cells, in order. A
-    name that a later cell assigns before reading (``fig, ax = ...``) is not
-    needed from the earlier cell. Cells that are not valid Python (magics) are
-    searched for the name as a word instead.
-    """
-    names = list(names)
-    pending, used = list(names), set()
-    for source in later_sources:
-        if not pending:
-            break
-        tree = _parse_python(source)
-        if tree is None:
-            used.update(n for n in pending if re.search(rf"\b{re.escape(n)}\b", source))
-            pending = [n for n in pending if n not in used]
-            continue
-        # Within a line, reads first: in ``x = f(x)`` the right side runs before the binding.
-        events = sorted((node.lineno, not isinstance(node.ctx, ast.Load), node.col_offset, node.id)
-                        for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id in pending)
-        for _, store, _, name in events:
-            load = not store
-            if name in pending:
-                pending.remove(name)
-                if load:
-                    used.add(name)
-    return [n for n in names if n in used]
-
-
-def _plain_sentence(markdown: str, limit: int = 110) -> str:
-    """First sentence of a Markdown text, as plain text, at most ``limit`` characters.
-
-    A text that is only headings gives its last heading.
-    """
-    lines = markdown.splitlines()
-    text = " ".join(line for line in lines if not line.lstrip().startswith("#"))
-    if not text.strip():
-        headings = [line.lstrip("#").strip() for line in lines if line.strip()]
-        return headings[-1][:limit] if headings else ""
-    text = re.sub(r"\$\$.*?\$\$", "", text, flags=re.S)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"(\*\*|\*)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<!\w)(__|_)(.+?)\1(?!\w)", r"\2", text)
-    text = re.sub(r"<[^>]+>", "", text)
-    text = " ".join(text.split())
-    match = re.match(r"(.+?[.!?:])(\s|$)", text)
-    sentence = match.group(1) if match else text
-    if len(sentence) > limit:
-        sentence = sentence[: limit - 3].rsplit(" ", 1)[0] + "..."
-    return sentence.rstrip(":")
-
-
-def _task_lines(source: str) -> list[str]:
-    """The leading comment block of a cell (without nbval markers), the cell's own task statement."""
-    lines = []
-    for line in source.splitlines():
-        stripped = line.strip()
-        if _MARKER_RE.match(line) or (not stripped and not lines):
-            continue
-        if not stripped.startswith("#"):
-            break
-        lines.append(stripped)
-    explicit = [i for i, line in enumerate(lines) if line.startswith(TASK_PREFIX)]
-    return lines[explicit[0]:] if explicit else lines
-
-
-def stub_source(cell, context: str = "", later: Sequence[str] | None = None) -> str:
-    """The code that replaces a solution code cell in a handout.
-
-    The task is taken, in this order, from the cell's leading comment block
-    (from a ``# Task:`` line on, if there is one), from ``context`` (the
-    first sentence of the Markdown just above), or is generic. The names the
-    solution defines that ``later`` cells (the sources of the code cells
-    after it; None: all names) read are listed, since the student's code
-    must define them.
-
-    Example
-    -------
-    >>> from nbformat.v4 import new_code_cell
-    >>> print(stub_source(new_code_cell("# Fit the model.\\nmodel = fit(X)"), later=["model.predict"]))
-    # TODO: Fit the model.
-    # Later cells use: model
-    raise NotImplementedError('Exercise: Fit the model. Replace this line with your code.')
-    """
-    comments = _task_lines(cell.source)
-    if comments:
-        first = re.sub(r"^#\s*(Task:)?\s*", "", comments[0]).strip()
-        head = [f"# TODO: {first}"] + comments[1:]
-        task = first
-    else:
-        task = (f"write the code for the step described above: {context}" if context
-                else "write the code for this step")
-        head = [f"# TODO: {task}"]
-    names = defined_names(cell.source)
-    if later is not None:
-        names = names_used_later(names, later)
-    if names:
-        head.append(f"# Later cells use: {', '.join(names)}")
-    message = f"Exercise: {task}".rstrip(".:")
-    message += (" " if message.endswith(("?", "!")) else ". ") + "Replace this line with your code."
-    return "\n".join(head + [f"raise NotImplementedError({message!r})"])
-
-
-_HEADING_RE = re.compile(r"^#{1,6}\s")
-
-
-def answer_prompt(source: str) -> str:
-    """What replaces a solution Markdown cell: its headings, each followed by the answer prompt.
-
-    Headings are structure (a student needs "### 2.1 ..." to find the part),
-    everything else in the cell is answer and goes.
-
-    Example
-    -------
-    >>> print(answer_prompt("### 2.1 Bandwidth\\n\\nThe best h is n^(-1/5)."))
-    ### 2.1 Bandwidth
-    <BLANKLINE>
-    *Your answer here.*
-    """
-    blocks, body, fenced = [], False, False
-    for line in source.splitlines():
-        if line.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-        if not fenced and _HEADING_RE.match(line):
-            if body:
-                blocks.append(ANSWER_PROMPT)
-            blocks.append(line.rstrip())
-            body = False
-        elif line.strip():
-            body = True
-    if body or not blocks:
-        blocks.append(ANSWER_PROMPT)
-    return "\n\n".join(blocks)
-
-
-def handout_notes(nb: nbformat.NotebookNode) -> list[str]:
-    """Tagging problems worth telling the instructor (the handout is still written).
-
-    * no cell is tagged ``solution`` (the handout would be the full solution);
-    * a solution Markdown cell holds a heading with text before its answer
-      starts: the text under the heading is removed with the answer, so a
-      problem statement there is lost (keep statements in untagged cells).
-    """
-    notes = []
-    if not any(is_solution(cell) for cell in nb.cells):
-        notes.append("no cell is tagged 'solution': the handout is the complete notebook")
-    for index, cell in enumerate(nb.cells, start=1):
-        if cell.cell_type == "markdown" and is_solution(cell) and \
-                re.match(r"#{1,2}\s", cell.source.lstrip()):
-            notes.append(f"cell {index} is a solution that starts with a heading; its text is "
-                         f"replaced by the prompt, so move any problem statement into an untagged cell")
-    return notes
-
-
-def make_handout(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A student version of ``nb`` (a new notebook; ``nb`` is not changed).
-
-    Solution code cells become stubs (:func:`stub_source`), solution Markdown
-    cells become :data:`ANSWER_PROMPT` under their own headings
-    (:func:`answer_prompt`), solution raw cells are emptied. Every
-    output and execution count is cleared; all other cells are kept as they
-    are. The stubs carry the tag :data:`STUB_TAG` instead of ``solution``.
-    """
-    handout = nbformat.reads(nbformat.writes(nb), as_version=4)
-    handout.metadata.pop("mlcourse", None)
-    handout.metadata.pop("widgets", None)
-    context = ""
-    sources = [cell.source if cell.cell_type == "code" else "" for cell in handout.cells]
-    for index, cell in enumerate(handout.cells):
-        cell.metadata.pop("execution", None)
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-        if not is_solution(cell):
-            if cell.cell_type == "markdown":
-                context = _plain_sentence(cell.source)
-            continue
-        cell.metadata["tags"] = [STUB_TAG if t == SOLUTION_TAG else t for t in _tags(cell)]
-        if cell.cell_type == "code":
-            cell.source = stub_source(cell, context, later=[s for s in sources[index + 1:] if s])
-        elif cell.cell_type == "markdown":
-            cell.source = answer_prompt(cell.source)
-            cell.pop("attachments", None)
-        else:
-            cell.source = ""
-    nbformat.validate(handout)
-    return handout
-
-
-def write_handout(path: str | Path, out_dir: str | Path) -> Path:
-    """Write the handout of the notebook at ``path`` to ``out_dir/<same name>``."""
-    path = Path(path)
-    out = Path(out_dir) / path.name
-    if out.resolve() == path.resolve():
-        raise ExportError(f"refusing to overwrite the source notebook {path}: choose another --out")
-    write_notebook(make_handout(read_notebook(path)), out)
-    return out
-
-
 # --------------------------------------------------------------------------- command line
 
 
 def _parser(command: str) -> argparse.ArgumentParser:
-    defaults = {"html": "build/html", "pdf": "build/pdf", "handouts": "build/handouts"}
+    defaults = {"html": "build/html", "pdf": "build/pdf"}
     what = {
         "html": "Export notebooks to self-contained HTML (math rendered offline).",
         "pdf": "Export notebooks to PDF with nbconvert and xelatex.",
-        "handouts": "Write student handouts: solutions replaced by stubs, outputs cleared.",
     }
     parser = argparse.ArgumentParser(prog=f"python -m mlcourse {command}", description=what[command])
-    source = "notebooks/" if command == "handouts" else "build/executed/ (full mode) or notebooks/"
+    source = "build/executed/ (full mode) or notebooks/"
     parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                         help=f"notebooks to export (default: every notebook, from {source})")
     parser.add_argument("--out", default=None,
@@ -911,10 +638,10 @@ def _parser(command: str) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str]) -> int:
-    """Entry point for ``python -m mlcourse html|pdf|handouts ...``; returns the exit status."""
+    """Entry point for ``python -m mlcourse html|pdf ...``; returns the exit status."""
     argv = list(argv)
-    if not argv or argv[0] not in ("html", "pdf", "handouts"):
-        print("usage: python -m mlcourse html|pdf|handouts [NOTEBOOK ...] [--out DIR]", file=sys.stderr)
+    if not argv or argv[0] not in ("html", "pdf"):
+        print("usage: python -m mlcourse html|pdf [NOTEBOOK ...] [--out DIR]", file=sys.stderr)
         return 2
     command = argv[0]
     args = _parser(command).parse_args(argv[1:])
@@ -931,14 +658,6 @@ def main(argv: Sequence[str]) -> int:
             for path in paths:
                 written = export_html(path, out)
                 print(f"html      {written}")
-        elif command == "handouts":
-            for path in paths:
-                written = write_handout(path, out)
-                nb = read_notebook(path)
-                n = sum(is_solution(c) for c in nb.cells)
-                print(f"handout   {written}  ({n} solution cell{'s' if n != 1 else ''} replaced)")
-                for note in handout_notes(nb):
-                    print(f"          note: {path.name}: {note}")
         else:
             results = export_pdfs(paths, out, jobs=args.jobs)
             failed = [r for r in results if r.error]

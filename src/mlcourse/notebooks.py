@@ -22,8 +22,8 @@ from .results import atomic_write_text
 
 #: Matches ANSI colour/cursor escape sequences.
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-#: Marker nbval uses to compare a cell's outputs.
-CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
+#: Cell tag that makes nbval compare a cell's outputs with the committed ones.
+CHECK_TAG = "nbval-check-output"
 
 
 class NotANotebookError(ValueError):
@@ -154,9 +154,9 @@ def write_notebook(nb: nbformat.NotebookNode, path: str | Path) -> None:
 
 
 def checked_cells(nb: nbformat.NotebookNode):
-    """Yield ``(index, cell)`` for code cells that nbval compares (``# NBVAL_CHECK_OUTPUT``)."""
+    """Yield ``(index, cell)`` for code cells that nbval compares (cell tag ``nbval-check-output``)."""
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and cell.source.lstrip().startswith(CHECK_MARKER):
+        if cell.cell_type == "code" and CHECK_TAG in cell.get("metadata", {}).get("tags", []):
             yield index, cell
 
 

@@ -59,7 +59,7 @@ def _bar_text(at_least: float | None, at_most: float | None) -> str:
 
 def expect(name: str, value: Any, *, at_least: float | None = None, at_most: float | None = None,
            fast_at_least: float | None = None, fast_at_most: float | None = None,
-           note: str = "") -> float:
+           note: str = "") -> None:
     """Record ``value`` under ``name`` and check it against its bar.
 
     Parameters
@@ -77,8 +77,9 @@ def expect(name: str, value: Any, *, at_least: float | None = None, at_most: flo
 
     Returns
     -------
-    float
-        The value, so ``acc = expect("acc", model_acc, at_least=0.9)`` reads well.
+    None
+        Nothing, on purpose: ``expect`` is the last line of an nbgrader test
+        cell, and nbgrader would read a returned number as partial credit.
 
     Raises
     ------
@@ -90,7 +91,7 @@ def expect(name: str, value: Any, *, at_least: float | None = None, at_most: flo
     Example
     -------
     >>> expect("test_accuracy", 0.97, at_least=0.95)  # doctest: +SKIP
-    test_accuracy = 0.97  (bar >= 0.95; seed 0.907)  ok
+    passed: test_accuracy = 0.97  (bar >= 0.95 in full mode; coursework 0.907)
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"expect(): name must be a non-empty string, got {name!r}")
@@ -119,16 +120,15 @@ def expect(name: str, value: Any, *, at_least: float | None = None, at_most: flo
     }
     record_result(record)
 
-    seed_txt = f"; seed {seed.value:.4g}" if seed else ""
+    coursework_txt = f"; coursework {seed.value:.4g}" if seed else ""
     note_txt = f"; {note}" if note else ""
-    status = "ok" if passed else "MISSED"
-    print(f"{name} = {number:.4g}  (bar {record['bar']}{seed_txt}{note_txt}, {mode} mode)  {status}")
+    status = "passed" if passed else "FAILED"
+    print(f"{status}: {name} = {number:.4g}  (bar {record['bar']} in {mode} mode{coursework_txt}{note_txt})")
     if not passed:
         raise BarMissed(
-            f"{notebook}: metric '{name}' = {number:.4g} missed its bar {record['bar']} "
-            f"in {mode} mode. Look at the training above (did it converge?) before "
-            f"touching the bar: bars are never lowered to make a run pass.")
-    return number
+            f"{notebook}: '{name}' = {number:.4g} is outside its bar {record['bar']} "
+            f"({mode} mode). Look at the work above (did training converge? is the data "
+            f"prepared as the task says?) and run again; bars are never lowered to make a run pass.")
 
 
 @contextlib.contextmanager
