@@ -103,7 +103,7 @@ def test_toy_notebook_passes_the_check():
     (lambda nb: nb.cells[4].update(source='y = expect("toy_mean", m, at_least=5)'), "returns nothing"),
     (lambda nb: nb.cells[4].update(source='m'), "must not end in a value"),
     (lambda nb: nb.cells[4].metadata.nbgrader.update(locked=False), "test cell must be locked"),
-    (lambda nb: nb.cells[5].metadata.nbgrader.update(grade_id="test_mean"), "also used by cell 4"),
+    (lambda nb: nb.cells[5].metadata.nbgrader.update(grade_id="test_mean"), "also used by cell 5"),
     (lambda nb: nb.cells[5].metadata.nbgrader.update(points=0), "needs points > 0"),
     (lambda nb: nb.cells[7].update(source='text = f"{m}"\nMarkdown(text)') or
      nb.cells.append(new_code_cell("print(text)")), "answer cell defines text"),

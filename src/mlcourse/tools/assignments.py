@@ -437,8 +437,10 @@ def check_source(nb: nbformat.NotebookNode) -> list[str]:
     code_sources = [c.source if c.cell_type == "code" else "" for c in cells]
     counts = {"task": 0, "test": 0, "answer": 0}
     for index, cell in enumerate(cells):
-        where = f"cell {index} ({cell.cell_type})"
         meta = nbgrader_meta(cell)
+        first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+        # Jupyter shows no cell numbers: name the cell by its grade_id and its first line too
+        where = f"cell {index + 1} [{meta.get('grade_id') or cell.cell_type}] {first[:50]!r}"
         if "solution" in tags(cell):
             problems.append(f"{where}: the 'solution' tag is retired; use nbgrader metadata (docs/authoring.md)")
         if cell.cell_type == "code" and re.search(r"^\s*#\s*NBVAL_", cell.source, re.M):
@@ -462,7 +464,7 @@ def check_source(nb: nbformat.NotebookNode) -> list[str]:
         elif grade_id in ids:
             problems.append(f"{where}: grade_id {grade_id!r} also used by cell {ids[grade_id]}")
         else:
-            ids[grade_id] = index
+            ids[grade_id] = index + 1
         kind = role(cell)
         if kind in counts:
             counts[kind] += 1
@@ -526,7 +528,7 @@ def check_source(nb: nbformat.NotebookNode) -> list[str]:
             continue
         for name in sorted(mlcourse_names(cell.source)):
             if not allowed_name(name):
-                problems.append(f"cell {index}: the student version uses {name}, which is not on "
+                problems.append(f"cell {index + 1}: the student version uses {name}, which is not on "
                                 "mlcourse.tools.assignments.STUDENT_NAMES (a task's answer?)")
     return problems
 
