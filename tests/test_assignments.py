@@ -74,12 +74,19 @@ def test_unbalanced_solution_regions_are_rejected(source, message):
 
 
 def test_mlcourse_names_follow_imports_and_attributes():
-    source = ("import mlcourse.config\nfrom mlcourse import kernels\nfrom mlcourse.data.jets import load_jets\n"
+    source = ("import mlcourse.config\nfrom mlcourse import plots\nfrom mlcourse.data.jets import load_jets\n"
               "from mlcourse.data import calcium as ca\n"
-              "cfg = mlcourse.config.start(seed=0)\nkernels.mercer_regression(1)\nca.stream(2)\n")
+              "cfg = mlcourse.config.start(seed=0)\nplots.plot_confusion_matrix(1)\nca.stream(2)\n")
     assert asg.mlcourse_names(source) == {
-        "mlcourse.config.start", "mlcourse.kernels.mercer_regression", "mlcourse.data.jets.load_jets",
+        "mlcourse.config.start", "mlcourse.plots.plot_confusion_matrix", "mlcourse.data.jets.load_jets",
         "mlcourse.data.calcium.stream"}
+
+
+def test_mlcourse_names_carry_module_imports_across_cells():
+    modules: dict[str, str] = {}
+    assert asg.mlcourse_names("from mlcourse.data import sine_waves", modules) == set()
+    assert asg.mlcourse_names("sine_waves.prepare()\nprint(sine_waves.SOURCE)", modules) == {
+        "mlcourse.data.sine_waves.prepare", "mlcourse.data.sine_waves.SOURCE"}
 
 
 def test_allowed_names_are_listed_name_by_name():

@@ -7,7 +7,10 @@ standard deviation about 15.7, so only about 1.1% of the series fall below 100:
 the classes are very unbalanced, which is the point of the exercise's last
 question.
 
-Nothing is written to disk: the same seed always gives the same arrays.
+The exercise asks students to draw the series themselves, so the notebook does
+that in a task; this module only checks their data against the exercise
+(:func:`digit_sum_problems`) and gives the exact share of positive series
+(:func:`positive_rate`), which goes beyond the exercise.
 """
 
 from __future__ import annotations
@@ -16,70 +19,10 @@ import math
 
 import numpy as np
 
-SOURCE = "generated: series of uniform random digits 0..9, label = (sum >= threshold) (mlcourse.data.digit_sums)"
-
-
 def _check_int(name: str, value, minimum: int) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
-
-
-def load_digit_sums(n_series: int = 10_000, n_train: int = 8_000, length: int = 30,
-                    threshold: int = 100, seed: int = 0):
-    """Draw digit series, label them by their sum, and split them into train and test.
-
-    Parameters
-    ----------
-    n_series : int
-        Number of series in total.
-    n_train : int
-        The first ``n_train`` series form the training set, the rest the test
-        set (the series are independent, so no shuffling is needed).
-    length : int
-        Digits per series (time steps).
-    threshold : int
-        A series is labelled 1 when its digit sum is ``>= threshold``.
-    seed : int
-        Seed of the random generator; the same seed gives the same data.
-
-    Returns
-    -------
-    X_train : ndarray of shape (n_train, length), int64
-        Digits 0..9.
-    y_train : ndarray of shape (n_train,), int64
-        Labels 0/1.
-    X_test : ndarray of shape (n_series - n_train, length), int64
-    y_test : ndarray of shape (n_series - n_train,), int64
-    source : str
-        Where the data comes from, with its parameters.
-
-    Raises
-    ------
-    ValueError
-        If a size is not a positive integer, or ``n_train`` leaves no test series.
-
-    Example
-    -------
-    >>> X_train, y_train, X_test, y_test, source = load_digit_sums(n_series=10, n_train=8)
-    >>> X_train.shape, X_test.shape, int(X_train.min()) >= 0, int(X_train.max()) <= 9
-    ((8, 30), (2, 30), True, True)
-    """
-    n_series = _check_int("n_series", n_series, 2)
-    n_train = _check_int("n_train", n_train, 1)
-    length = _check_int("length", length, 1)
-    threshold = _check_int("threshold", threshold, 0)
-    seed = _check_int("seed", seed, 0)
-    if n_train >= n_series:
-        raise ValueError(f"n_train must be smaller than n_series to leave a test set, "
-                         f"got n_train={n_train}, n_series={n_series}")
-    rng = np.random.default_rng(seed)
-    # integers(0, 10) draws 0..9: the upper bound is exclusive.
-    X = rng.integers(0, 10, size=(n_series, length), dtype=np.int64)
-    y = (X.sum(axis=1) >= threshold).astype(np.int64)
-    source = (f"{SOURCE}; {n_series} series of {length} digits, threshold {threshold}, "
-              f"{n_train}/{n_series - n_train} train/test split, seed {seed}")
-    return X[:n_train], y[:n_train], X[n_train:], y[n_train:], source
 
 
 def positive_rate(length: int = 30, threshold: int = 100) -> float:
@@ -106,3 +49,74 @@ def positive_rate(length: int = 30, threshold: int = 100) -> float:
     for _ in range(length):
         dist = np.convolve(dist, digit)
     return float(math.fsum(dist[threshold:]))
+
+
+def digit_sum_problems(X_train, y_train, X_test, y_test, *, n_train: int = 8_000, n_test: int = 2_000,
+                       length: int = 30, threshold: int = 100) -> list[str]:
+    """List what is wrong with digit-sum data made by hand; an empty list means nothing.
+
+    Checks the rules of the exercise's part (a): the split sizes, ``length``
+    digits per series, every digit an integer in 0..9 with all ten digits
+    about equally common (each between 8% and 12% of all digits), and each
+    label equal to ``sum >= threshold``. Labels may have shape ``(n,)`` or
+    ``(n, 1)``; series may have a trailing feature axis of length 1.
+
+    Parameters
+    ----------
+    X_train, y_train, X_test, y_test : array-like
+        The series and labels to check.
+    n_train, n_test, length, threshold : int
+        What the exercise prescribes.
+
+    Returns
+    -------
+    list of str
+        One sentence per problem found, naming the array and what was expected.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer.
+
+    Example
+    -------
+    >>> X = np.tile(np.arange(10), (2, 1))            # two series 0, 1, ..., 9 (sum 45)
+    >>> digit_sum_problems(X, np.array([1, 1]), X, np.array([1, 0]), n_train=2, n_test=2,
+    ...                    length=10, threshold=40)
+    ['1 labels in y_test differ from (sum of the series >= 40)']
+    """
+    n_train = _check_int("n_train", n_train, 1)
+    n_test = _check_int("n_test", n_test, 1)
+    length = _check_int("length", length, 1)
+    threshold = _check_int("threshold", threshold, 0)
+    problems = []
+    digits = []
+    for part, X, y, n in [("train", X_train, y_train, n_train), ("test", X_test, y_test, n_test)]:
+        X = np.asarray(X)
+        y = np.asarray(y)
+        if X.ndim == 3 and X.shape[-1] == 1:
+            X = X[..., 0]
+        if y.ndim == 2 and y.shape[-1] == 1:
+            y = y[:, 0]
+        if X.shape != (n, length):
+            problems.append(f"X_{part} has shape {X.shape}, expected ({n}, {length})")
+            continue
+        if y.shape != (n,):
+            problems.append(f"y_{part} has shape {y.shape}, expected ({n},)")
+            continue
+        if not np.all(np.isfinite(X)) or not np.array_equal(X, np.round(X)) or X.min() < 0 or X.max() > 9:
+            problems.append(f"X_{part} holds values other than the integers 0..9")
+            continue
+        wrong = int(np.sum(y != (X.sum(axis=1) >= threshold)))
+        if wrong:
+            problems.append(f"{wrong} labels in y_{part} differ from (sum of the series >= {threshold})")
+        digits.append(X.astype(np.int64).ravel())
+    if digits:
+        counts = np.bincount(np.concatenate(digits), minlength=10)
+        share = counts / counts.sum()
+        for digit in range(10):
+            if counts[digit] == 0:
+                problems.append(f"digit {digit} never occurs: draw digits from 0..9 (the upper bound 9 included)")
+            elif not 0.08 <= share[digit] <= 0.12:
+                problems.append(f"digit {digit} makes up {share[digit]:.1%} of all digits, expected about 10%")
+    return problems

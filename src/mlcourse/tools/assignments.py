@@ -83,10 +83,10 @@ STUDENT_NAMES: dict[str, str] = {
     "mlcourse.config.start": "seeds, fast mode, quiet TensorFlow: set-up, not an exercise",
     "mlcourse.results.expect": "the visible self-check of a test cell",
     # data: loading and verifying files or generating the given data set
-    "mlcourse.data.digit_sums.load_digit_sums": "loads the given data (the exercise hands it out)",
+    "mlcourse.data.digit_sums.digit_sum_problems": "checks the student's data against part (a); makes none",
+    "mlcourse.data.digit_sums.positive_rate": "exact share of positive series, beyond the exercise",
     "mlcourse.data.sine_waves.prepare": "generates and verifies the given data files",
-    "mlcourse.data.sine_waves.load_sine_waves": "loads the given data files",
-    "mlcourse.data.sine_waves.load_extended": "loads the given extended test rows",
+    "mlcourse.data.sine_waves.SOURCE": "where the sine data comes from",
     "mlcourse.data.mnist.load_mnist_49": "loads and verifies the vendored digits",
     "mlcourse.data.xor.xor_truth_table": "prints the XOR truth table (given, not asked)",
     "mlcourse.data.xor.bayes_accuracy_xor": "closed-form Bayes accuracy, beyond the exercise",
@@ -288,20 +288,22 @@ def _is_module(dotted: str) -> bool:
         return False
 
 
-def mlcourse_names(source: str) -> set[str]:
+def mlcourse_names(source: str, modules: dict[str, str] | None = None) -> set[str]:
     """Every ``mlcourse`` name a piece of code imports or reaches by attribute.
 
     ``from mlcourse.data.jets import load_jets`` gives ``mlcourse.data.jets.load_jets``;
     ``from mlcourse import kernels`` then ``kernels.fit(...)`` gives
     ``mlcourse.kernels.fit``; ``import mlcourse.config`` then
     ``mlcourse.config.start()`` gives ``mlcourse.config.start``. A module used
-    other than through an attribute counts as the module itself.
+    other than through an attribute counts as the module itself. ``modules``
+    (local name -> module) carries imports from earlier cells into later ones
+    and is updated with this cell's.
     """
+    modules = {} if modules is None else modules
     tree = _parse_python(source)
     if tree is None:
         return {m.group(0) for m in re.finditer(r"\bmlcourse(\.\w+)+", source)}
     found: set[str] = set()
-    modules: dict[str, str] = {}   # local name -> dotted module
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -523,10 +525,11 @@ def check_source(nb: nbformat.NotebookNode) -> list[str]:
     if not counts["test"]:
         problems.append("no test cell: nothing checks the student's work")
     student = student_version(nb)
+    modules: dict[str, str] = {}
     for index, cell in enumerate(student.cells):
         if cell.cell_type != "code":
             continue
-        for name in sorted(mlcourse_names(cell.source)):
+        for name in sorted(mlcourse_names(cell.source, modules)):
             if not allowed_name(name):
                 problems.append(f"cell {index + 1}: the student version uses {name}, which is not on "
                                 "mlcourse.tools.assignments.STUDENT_NAMES (a task's answer?)")
