@@ -1,4 +1,4 @@
-"""Tests for the MNIST 4/9 data (loader, vendored file, build script) and the helpers notebook 03 uses."""
+"""Tests for the MNIST 4/9 data (loader, vendored file, build script) and the trainer notebook 03 uses."""
 
 from __future__ import annotations
 
@@ -141,7 +141,7 @@ def test_build_script_recovers_whole_pixels_from_rounded_fractions():
     assert np.array_equal(image.ravel(), np.resize(pixels, 784).astype(np.uint8))
 
 
-# --- model builders and the in-graph trainer (small and quick) --------------------------------
+# --- the in-graph trainer notebook 03 uses for its seed studies (small and quick) -------------
 
 @pytest.fixture(scope="module")
 def keras():
@@ -151,38 +151,16 @@ def keras():
     return keras
 
 
-def test_regularized_mlp_has_the_same_parameters_as_the_plain_one(keras):
-    from mlcourse.models import build_mlp, build_regularized_mlp, image_augmentation
-
-    plain = build_mlp(784, [100, 100, 100], 2, output_activation="sigmoid")
-    regularized = build_regularized_mlp(784, [100, 100, 100], 2, output_activation="sigmoid",
-                                        l2=1e-3, dropout=0.3, image_shape=(28, 28, 1),
-                                        augmentation=image_augmentation(rotation=0.05, translation=0.1, zoom=0.1))
-    assert plain.count_params() == regularized.count_params() == 98_902
-
-
-def test_augmentation_and_dropout_leave_inference_unchanged(keras):
-    from mlcourse.models import build_regularized_mlp, image_augmentation
-
-    keras.utils.set_random_seed(1)
-    model = build_regularized_mlp(16, [8], 2, dropout=0.5, image_shape=(4, 4, 1),
-                                  augmentation=image_augmentation(rotation=0.2, translation=0.2, zoom=0.2))
-    x = np.random.default_rng(0).random((5, 16)).astype("float32")
-    assert np.array_equal(np.asarray(model(x, training=False)), np.asarray(model(x, training=False)))
-    assert not np.allclose(np.asarray(model(x, training=True)), np.asarray(model(x, training=False)))
-
-
-def test_regularized_mlp_rejects_bad_strengths_and_shapes(keras):
-    from mlcourse.models import build_regularized_mlp, image_augmentation
-
-    with pytest.raises(ValueError, match="dropout must be a number >= 0 and < 1"):
-        build_regularized_mlp(784, [10], 2, dropout=1.0)
-    with pytest.raises(ValueError, match="l2 must be a number >= 0"):
-        build_regularized_mlp(784, [10], 2, l2=-1e-3)
-    with pytest.raises(ValueError, match="augmentation needs image_shape with 784 values"):
-        build_regularized_mlp(784, [10], 2, augmentation=image_augmentation(zoom=0.1), image_shape=(28, 27, 1))
-    with pytest.raises(ValueError, match=r"rotation must be a number in \[0, 1\)"):
-        image_augmentation(rotation=-0.1)
+def _mlp(keras, n_inputs, units, *, output_activation="softmax", dropout=0.0, rotation=0.0):
+    """A small Dense network (optionally with dropout and, on 4 x 4 images, random rotation)."""
+    layers = [keras.Input(shape=(n_inputs,))]
+    if rotation:
+        layers += [keras.layers.Reshape((4, 4, 1)), keras.layers.RandomRotation(rotation), keras.layers.Flatten()]
+    layers.append(keras.layers.Dense(units, activation="relu"))
+    if dropout:
+        layers.append(keras.layers.Dropout(dropout))
+    layers.append(keras.layers.Dense(2, activation=output_activation))
+    return keras.Sequential(layers)
 
 
 def _tiny_problem(keras):
@@ -193,12 +171,11 @@ def _tiny_problem(keras):
 
 
 def test_train_in_graph_records_every_epoch_and_learns(keras):
-    from mlcourse.models import build_mlp
     from mlcourse.training import accuracy, train_in_graph
 
     x, y = _tiny_problem(keras)
     keras.utils.set_random_seed(0)
-    model = build_mlp(4, [8], 2, output_activation="sigmoid")
+    model = _mlp(keras, 4, 8, output_activation="sigmoid")
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy")
     hist = train_in_graph(model, x, y, epochs=30, batch_size=16, validation_split=0.5)
     assert hist.epochs_run == 30 and hist.best_epoch is None
@@ -209,12 +186,11 @@ def test_train_in_graph_records_every_epoch_and_learns(keras):
 
 
 def test_early_stopping_stops_and_restores_the_best_epoch(keras):
-    from mlcourse.models import build_mlp
     from mlcourse.training import accuracy, train_in_graph
 
     x, y = _tiny_problem(keras)
     keras.utils.set_random_seed(0)
-    model = build_mlp(4, [64], 2, output_activation="sigmoid")
+    model = _mlp(keras, 4, 64, output_activation="sigmoid")
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy")
     hist = train_in_graph(model, x[:40], y[:40], epochs=500, batch_size=8,
                           validation_data=(x[40:], y[40:]), patience=5)
@@ -225,11 +201,10 @@ def test_early_stopping_stops_and_restores_the_best_epoch(keras):
 
 
 def test_train_in_graph_rejects_bad_input(keras):
-    from mlcourse.models import build_mlp
     from mlcourse.training import train_in_graph
 
     x, y = _tiny_problem(keras)
-    model = build_mlp(4, [8], 2)
+    model = _mlp(keras, 4, 8)
     with pytest.raises(ValueError, match="compile the model first"):
         train_in_graph(model, x, y, epochs=1)
     model.compile(optimizer="sgd", loss="binary_crossentropy")
@@ -242,15 +217,13 @@ def test_train_in_graph_rejects_bad_input(keras):
 
 
 def test_train_over_seeds_reusing_one_graph_matches_fresh_runs(keras):
-    from mlcourse.models import build_regularized_mlp, image_augmentation
     from mlcourse.training import train_in_graph, train_over_seeds
 
     x, y = _tiny_problem(keras)
     x = np.resize(x, (60, 16))
 
     def build():
-        model = build_regularized_mlp(16, [8], 2, output_activation="sigmoid", dropout=0.3, image_shape=(4, 4, 1),
-                                      augmentation=image_augmentation(rotation=0.1))
+        model = _mlp(keras, 16, 8, output_activation="sigmoid", dropout=0.3, rotation=0.1)
         model.compile(optimizer="adam", loss="binary_crossentropy")
         return model
 

@@ -1,9 +1,10 @@
-"""The XOR problem: its truth table, a tiled noisy training set and its Bayes accuracy.
+"""The XOR problem: its truth table and the Bayes rule and accuracy of its noisy version.
 
 The four corners of the unit square are labelled by XOR. Tiling them and adding
 isotropic Gaussian noise (sd ``noise``) gives a learnable but not separable
-set. For this mixture the Bayes decision boundary is exactly the two lines
-x1 = 0.5 and x2 = 0.5: the class-1 minus class-0 density factorises as
+set; notebook 04 asks the student to generate it, so it is not here.
+
+For this mixture the Bayes decision boundary is exactly the two lines x1 = 0.5 and x2 = 0.5: the class-1 minus class-0 density factorises as
 (phi(x1) - phi(x1 - 1)) * (phi(x2 - 1) - phi(x2)) / sd^2, whose sign changes only there.
 A point is classified correctly when both coordinates stay on their corner's side,
 or both cross, so the Bayes accuracy is q^2 + (1 - q)^2 with q = Phi(0.5 / noise).
@@ -14,8 +15,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-SOURCE = "generated: XOR corners tiled with Gaussian noise (mlcourse.data.xor)"
 
 
 def xor_truth_table() -> tuple[np.ndarray, np.ndarray]:
@@ -31,52 +30,11 @@ def xor_truth_table() -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def load_xor(copies: int = 200, noise: float = 0.3, seed: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
-    """Tile the truth table ``copies`` times and add Gaussian noise.
-
-    Parameters
-    ----------
-    copies : int
-        Times each corner appears (200 gives 800 points).
-    noise : float
-        Standard deviation of the noise added to both coordinates (> 0).
-    seed : int
-        Seed of the noise; the same seed gives the same set.
-
-    Returns
-    -------
-    X : ndarray of shape (4 * copies, 2), float64
-    y : ndarray of shape (4 * copies,), int64
-    source : str
-
-    Raises
-    ------
-    ValueError
-        If ``copies`` < 1 or ``noise`` <= 0.
-
-    Example
-    -------
-    >>> X, y, _ = load_xor(copies=2, noise=0.1)
-    >>> X.shape, y.tolist()
-    ((8, 2), [0, 1, 1, 0, 0, 1, 1, 0])
-    """
-    if not isinstance(copies, (int, np.integer)) or copies < 1:
-        raise ValueError(f"copies must be a positive integer, got {copies!r}")
-    if not noise > 0:
-        raise ValueError(f"noise must be a positive standard deviation, got {noise!r}")
-    corners, labels = xor_truth_table()
-    rng = np.random.default_rng(seed)
-    X = np.tile(corners, (copies, 1)).astype(np.float64)
-    X += noise * rng.standard_normal(X.shape)
-    y = np.tile(labels, copies)
-    return X, y, f"{SOURCE}, {copies} copies, noise sd {noise}, seed {seed}"
-
-
 def bayes_accuracy_xor(noise: float) -> float:
     """Best achievable accuracy on the noisy XOR mixture with noise sd ``noise``.
 
-    The accuracy of :func:`bayes_predict_xor` on infinitely many points drawn
-    like :func:`load_xor`: ``q**2 + (1 - q)**2`` with ``q = Phi(0.5 / noise)``
+    The accuracy of :func:`bayes_predict_xor` on infinitely many points (the
+    four corners, equally often, plus noise): ``q**2 + (1 - q)**2`` with ``q = Phi(0.5 / noise)``
     (see the module docstring for the derivation).
 
     Parameters
