@@ -1,7 +1,7 @@
 """The nbgrader source format and student versions (mlcourse.tools.assignments), without grading.
 
 Unit tests use small notebooks built here; the per-notebook tests hold every
-``notebooks/NN_*.ipynb`` to the format of ``docs/authoring.md``. The real
+``notebooks/NN_*.ipynb`` to the format of ``docs/instructors.md``. The real
 round trip (release, autograde, feedback) is in ``test_roundtrip.py``.
 """
 
@@ -166,7 +166,7 @@ def test_grade_command_without_submissions_says_how(capsys):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_is_a_valid_nbgrader_source(path):
     problems = asg.check_source(read_notebook(path))
-    assert not problems, f"{path.name} (see docs/authoring.md):\n" + "\n".join(problems)
+    assert not problems, f"{path.name} (see docs/instructors.md):\n" + "\n".join(problems)
 
 
 def _solution_text(nb) -> list[str]:

@@ -29,22 +29,6 @@ def test_plot_history_names_missing_metric():
         plots.plot_history({"loss": [1.0]}, metrics=["auc"])
 
 
-def test_plot_confusion_matrix_normalized_rows_sum_to_one():
-    ax = plots.plot_confusion_matrix([0, 0, 1, 1], [0, 1, 1, 1], labels=["a", "b"], normalize="true")
-    values = [float(t.get_text()) for t in ax.texts]
-    assert values == [0.5, 0.5, 0.0, 1.0]
-
-
-def test_plot_confusion_matrix_rejects_one_hot_input():
-    with pytest.raises(ValueError, match="1-D class labels"):
-        plots.plot_confusion_matrix(np.eye(3), np.eye(3))
-
-
-def test_plot_confusion_matrix_rejects_length_mismatch():
-    with pytest.raises(ValueError, match="3 labels but y_pred has 2"):
-        plots.plot_confusion_matrix([0, 1, 1], [0, 1])
-
-
 def test_plot_decision_boundary_rejects_non_planar_input():
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         plots.plot_decision_boundary(lambda p: p[:, 0] > 0, np.zeros((5, 3)), np.zeros(5))

@@ -26,7 +26,7 @@ def test_expect_records_value_bar_mode_and_seed_value(results_file):
 
 
 def test_expect_raises_naming_metric_and_bar(results_file):
-    with pytest.raises(results.BarMissed, match=r"04_xor_mlp: metric 'test_accuracy' = 0.5 missed its bar >= 0.9"):
+    with pytest.raises(results.BarMissed, match=r"04_xor_mlp: 'test_accuracy' = 0.5 is outside its bar >= 0.9 \(full mode\)"):
         results.expect("test_accuracy", 0.5, at_least=0.9)
     (record,) = json.loads(results_file.read_text())
     assert record["passed"] is False

@@ -89,58 +89,6 @@ def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), *, axes
     return axes
 
 
-def plot_confusion_matrix(y_true, y_pred, *, labels: Sequence | None = None,
-                          normalize: str | None = None, ax=None, title: str | None = None,
-                          cmap: str = "Blues"):
-    """Draw a confusion matrix with ``sklearn.metrics.ConfusionMatrixDisplay``.
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like of shape (n,)
-        Integer class labels (not one-hot: take ``argmax`` first).
-    labels : sequence, optional
-        Display names of the classes, in label order.
-    normalize : {None, "true", "pred", "all"}
-        ``"true"`` divides each row by its class count: the diagonal is then the
-        per-class accuracy (recall).
-    ax : matplotlib Axes, optional
-    title : str, optional
-
-    Returns
-    -------
-    matplotlib Axes
-
-    Raises
-    ------
-    ValueError
-        If the label arrays are not 1-D or differ in length.
-    """
-    from sklearn.metrics import ConfusionMatrixDisplay
-
-    y_true = np.asarray(y_true)
-    y_pred = np.asarray(y_pred)
-    if y_true.ndim != 1 or y_pred.ndim != 1:
-        raise ValueError(f"y_true and y_pred must be 1-D class labels (use argmax on one-hot "
-                         f"arrays), got shapes {y_true.shape} and {y_pred.shape}")
-    if len(y_true) != len(y_pred):
-        raise ValueError(f"y_true has {len(y_true)} labels but y_pred has {len(y_pred)}")
-    plt = _plt()
-    if ax is None:
-        n = len(labels) if labels is not None else len(np.union1d(y_true, y_pred))
-        side = min(9.0, 2.5 + 0.55 * n)
-        _, ax = plt.subplots(figsize=(side, side * 0.85))
-    display_labels = list(labels) if labels is not None else None
-    label_ids = np.arange(len(labels)) if labels is not None else None
-    ConfusionMatrixDisplay.from_predictions(
-        y_true, y_pred, labels=label_ids, display_labels=display_labels, normalize=normalize,
-        ax=ax, cmap=cmap, colorbar=True, values_format=".2f" if normalize else "d")
-    ax.grid(False)
-    ax.set_xlabel("predicted label")
-    ax.set_ylabel("true label")
-    ax.set_title(title or ("confusion matrix" + (f" (normalized over {normalize})" if normalize else " (counts)")))
-    return ax
-
-
 def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X, y, *, ax=None,
                            grid: int = 300, padding: float = 0.5, title: str | None = None,
                            class_names: Sequence[str] | None = None, max_points: int = 2000):

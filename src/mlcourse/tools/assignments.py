@@ -7,7 +7,7 @@
     python -m mlcourse grade SUBMISSIONS [--jobs N] [--fast]    # autograde, scores.csv, feedback
 
 Every notebook in ``notebooks/`` is an nbgrader *source* notebook (the format
-is described in ``docs/authoring.md``). Student versions are made by
+is described in ``docs/instructors.md``). Student versions are made by
 nbgrader's own ``generate_assignment`` in a course folder, ``build/course/``
 (one nbgrader assignment per notebook, gradebook ``build/course/gradebook.db``),
 with one preprocessor of ours in front of nbgrader's:
@@ -444,7 +444,7 @@ def check_source(nb: nbformat.NotebookNode) -> list[str]:
         # Jupyter shows no cell numbers: name the cell by its grade_id and its first line too
         where = f"cell {index + 1} [{meta.get('grade_id') or cell.cell_type}] {first[:50]!r}"
         if "solution" in tags(cell):
-            problems.append(f"{where}: the 'solution' tag is retired; use nbgrader metadata (docs/authoring.md)")
+            problems.append(f"{where}: the 'solution' tag is retired; use nbgrader metadata (docs/instructors.md)")
         if cell.cell_type == "code" and re.search(r"^\s*#\s*NBVAL_", cell.source, re.M):
             problems.append(f"{where}: '# NBVAL_' comment; use the cell tag 'nbval-check-output'")
         if not meta:
