@@ -73,18 +73,36 @@ def _rows(roundtrip, student, notebook):
     return [r for r in roundtrip["rows"] if r["student"] == student and r["notebook"] == notebook]
 
 
-def _task_names(nb) -> set[str]:
-    """Names bound inside the notebook's solution regions (what the tasks define)."""
-    names = set()
+def _read_names(source: str) -> set[str]:
+    import ast
+
+    tree = asg._parse_python(source)
+    if tree is None:
+        return set(re.findall(r"\b\w+\b", source))
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _tests_of_tasks(nb) -> list[str]:
+    """The tests that read, directly or through earlier cells, a name that a task defines."""
+    tainted: set[str] = set()
+    tests = []
     for cell in nb.cells:
-        if asg.role(cell) != "task":
+        if cell.cell_type != "code":
             continue
-        lines = cell.source.splitlines()
-        for begin, end in asg.solution_regions(cell.source):
-            region = "\n".join(line for line in lines[begin + 1:end])
-            names.update(asg.defined_names(textwrap.dedent(region)))
-            names.update(re.findall(r"^\s*(\w+)\s*(?:,\s*\w+\s*)*=[^=]", region, re.M))
-    return names
+        kind = asg.role(cell)
+        if kind == "task":
+            lines = cell.source.splitlines()
+            for begin, end in asg.solution_regions(cell.source):
+                region = "\n".join(lines[begin + 1:end])
+                tainted.update(asg.defined_names(textwrap.dedent(region)))
+                tainted.update(re.findall(r"^\s*(\w+)\s*(?:,\s*\w+\s*)*=[^=]", region, re.M))
+            tainted.update(asg.defined_names(cell.source))   # e.g. a function whose body is the task
+        elif kind == "test":
+            if _read_names(cell.source) & tainted:
+                tests.append(asg.nbgrader_meta(cell)["grade_id"])
+        elif kind != "answer" and _read_names(cell.source) & tainted:
+            tainted.update(asg.defined_names(cell.source))
+    return tests
 
 
 def test_scores_csv_has_a_row_per_student_notebook_and_graded_cell(roundtrip):
@@ -119,11 +137,8 @@ def test_untouched_student_version_runs_to_the_end_and_scores_zero(roundtrip, pa
     code = [c for c in graded.cells if c.cell_type == "code"]
     assert code[-1].execution_count is not None, "the autograder did not reach the last cell"
     assert not [c for c in code for o in c.outputs if o.get("ename") in ("CellTimeoutError", "DeadKernelError")]
-    source = read_notebook(path)
-    task_names = _task_names(source)
-    tests = {asg.nbgrader_meta(c)["grade_id"]: c.source for c in source.cells if asg.role(c) == "test"}
     rows = {r["test"]: r for r in _rows(roundtrip, student, path.stem)}
-    of_tasks = [t for t, src in tests.items() if any(re.search(rf"\b{re.escape(n)}\b", src) for n in task_names)]
+    of_tasks = _tests_of_tasks(read_notebook(path))
     assert of_tasks, f"no test of {path.name} reads what a task defines"
     scored = [t for t in of_tasks if float(rows[t]["points"]) != 0]
     assert not scored, f"{path.name}: tests of unanswered tasks scored points: {scored}"
