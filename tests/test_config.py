@@ -87,3 +87,49 @@ def test_start_reports_mode_and_returns_config(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "fast mode, seed 3" in out
     assert cfg.fast and cfg.notebook == "demo" and cfg.data.name == "data"
+
+
+# --------------------------------------------------------------------------- where the project is
+
+
+def test_project_root_is_the_checkout_and_mlcourse_root_overrides_it(monkeypatch, tmp_path):
+    monkeypatch.delenv("MLCOURSE_ROOT", raising=False)
+    root = config.project_root()
+    assert (root / "pyproject.toml").is_file() and (root / "data" / "MANIFEST").is_file()
+    monkeypatch.setenv("MLCOURSE_ROOT", str(tmp_path))
+    assert config.project_root() == tmp_path.resolve()
+
+
+def test_project_root_never_falls_back_to_the_working_directory(monkeypatch, tmp_path):
+    monkeypatch.delenv("MLCOURSE_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(config, "_is_project", lambda folder: False)
+    monkeypatch.setattr(config, "_installed_from", lambda: None)
+    with pytest.raises(config.ProjectNotFound, match="set MLCOURSE_ROOT=/path/to/mlcourse"):
+        config.project_root()
+
+
+def test_non_editable_install_finds_the_checkout_it_was_installed_from(tmp_path):
+    """`pip install /path/to/mlcourse` (not -e), run from another folder: data still comes from the checkout."""
+    import os
+    import subprocess
+    import sys
+
+    root = config.project_root()
+    target = tmp_path / "site"
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
+                           str(target), str(root)], capture_output=True, text=True)
+    if proc.returncode and "Could not find a version" in proc.stderr:
+        pytest.skip("the package index is unreachable: the build backend cannot be installed")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    elsewhere = tmp_path / "notebooks-elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "MLCOURSE_ROOT"}
+    env["PYTHONPATH"] = str(target)
+    probe = ("import mlcourse, mlcourse.config as c; print(mlcourse.__file__); print(c.project_root()); "
+             "print(c.data_dir())")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    package, found, data = out.stdout.split()
+    assert package.startswith(str(target)), "the probe should import the non-editable copy"
+    assert found == str(root) and data == str(root / "data")

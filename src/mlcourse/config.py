@@ -44,21 +44,65 @@ RESULTS_ENV = "MLCOURSE_RESULTS"
 _FALSE = {"", "0", "false", "no", "off"}
 
 
-def project_root() -> Path:
-    """Return the repository root (the folder holding ``pyproject.toml``).
+class ProjectNotFound(RuntimeError):
+    """The project folder (``data/``, ``notebooks/``) cannot be found; the message says how to point to it."""
 
-    The package is installed editable (``pip install -e .``), so the root is
-    found from this file's location; ``MLCOURSE_ROOT`` overrides it.
+
+def _is_project(folder: Path) -> bool:
+    return (folder / "pyproject.toml").is_file() and (folder / "src" / "mlcourse").is_dir()
+
+
+def _installed_from() -> Path | None:
+    """The checkout a non-editable ``pip install /path/to/mlcourse`` was made from, if it still exists.
+
+    pip records it in the installed distribution's ``direct_url.json`` (PEP 610).
+    """
+    import json
+    from importlib import metadata
+    from urllib.parse import unquote, urlparse
+    from urllib.request import url2pathname
+
+    try:
+        text = metadata.distribution("mlcourse").read_text("direct_url.json")
+        url = json.loads(text or "{}").get("url", "")
+    except (metadata.PackageNotFoundError, ValueError, AttributeError):
+        return None
+    parsed = urlparse(url)
+    if parsed.scheme != "file":
+        return None
+    folder = Path(url2pathname(unquote(parsed.path)))
+    return folder.resolve() if _is_project(folder) else None
+
+
+def project_root() -> Path:
+    """Return the project folder, the one holding ``pyproject.toml``, ``data/`` and ``notebooks/``.
+
+    In this order: ``MLCOURSE_ROOT`` when set; the checkout this package runs
+    from (an editable install, ``pip install -e .``, or ``src/`` on the path);
+    the checkout a non-editable install was made from (pip's
+    ``direct_url.json``). Never the working directory, which would find (or
+    miss) data by accident.
+
+    Raises
+    ------
+    ProjectNotFound
+        When none of these gives a project folder; the message says how to set one.
     """
     override = os.environ.get("MLCOURSE_ROOT")
     if override:
         return Path(override).resolve()
     here = Path(__file__).resolve()
     for parent in here.parents:
-        if (parent / "pyproject.toml").is_file() and (parent / "src" / "mlcourse").is_dir():
+        if _is_project(parent):
             return parent
-    # Installed non-editable: fall back to the working directory.
-    return Path.cwd()
+    installed = _installed_from()
+    if installed is not None:
+        return installed
+    raise ProjectNotFound(
+        f"mlcourse runs from {here.parent}, which is not inside the project folder (the one with "
+        "data/ and notebooks/), and no checkout is recorded for this install. Point to the project: "
+        "set MLCOURSE_ROOT=/path/to/mlcourse before starting Jupyter, or install it editable from "
+        "the project folder: python -m pip install -e /path/to/mlcourse")
 
 
 def is_fast() -> bool:
