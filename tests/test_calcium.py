@@ -1,6 +1,10 @@
 """Tests of mlcourse.data.calcium: file checks, the stand-in generator and the readers."""
 
+import builtins
 import gzip
+import io
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -92,3 +96,75 @@ def test_standin_is_not_written_over_real_files(tmp_path):
     _write(tmp_path / "real_0.gz", np.zeros((1, 128, 128)))
     with pytest.raises(DataError, match="holds real calcium files"):
         calcium.write_standin(tmp_path, frames=2, verbose=False)
+
+
+def _state(folder):
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in sorted(Path(folder).iterdir())}
+
+
+def test_complete_standin_is_not_rewritten(standin):
+    for path in standin.iterdir():
+        os.utime(path, ns=(0, 0))
+    before = _state(standin)
+    assert calcium.write_standin(standin, frames=10, segments=[0, 7], verbose=False) == []
+    assert _state(standin) == before  # STANDIN.json included: same inode, same mtime
+
+
+def test_prepare_writes_nothing_when_the_standin_is_complete(tmp_path, monkeypatch):
+    monkeypatch.setattr(calcium, "calcium_dir", lambda: tmp_path)
+    calcium.prepare(verbose=False, frames=2)
+    before = _state(tmp_path)
+
+    def no_writes(*args, **kwargs):
+        raise AssertionError("prepare() wrote a file although the stand-in was complete")
+
+    monkeypatch.setattr(calcium, "atomic_write", no_writes)
+    monkeypatch.setattr(calcium, "write_text_if_changed",
+                        lambda path, text, fix: no_writes() if Path(path).read_text() != text else False)
+    assert "STAND-IN" in calcium.prepare(verbose=False, frames=2)
+    assert _state(tmp_path) == before and len(before) == 21
+
+
+def test_standin_marker_changes_when_the_settings_do(standin):
+    calcium.write_standin(standin, frames=3, segments=[0], verbose=False)
+    assert '"frames_per_file": 3' in (standin / calcium.MARKER).read_text()
+    assert calcium.check_file(standin / "real_0.gz") == 3
+    assert not (standin / "real_7.gz").exists()  # files of the old settings are removed
+
+
+def test_directory_in_place_of_a_segment_file_is_reported(standin):
+    (standin / "fake_0.gz").unlink()
+    (standin / "fake_0.gz").mkdir()
+    with pytest.raises(DataError, match=r"fake_0\.gz is not a file \(a directory\?\); remove it"):
+        calcium.check_segments([0], folder=standin)
+    with pytest.raises(DataError, match=r"fake_0\.gz is a directory where a data file belongs; remove it"):
+        calcium.write_standin(standin, frames=10, segments=[0, 7], verbose=False)
+    assert not [p.name for p in standin.iterdir() if p.name.startswith(".") or p.suffix in (".tmp", ".part")]
+
+
+def test_unreadable_segment_file_is_reported(standin, monkeypatch):
+    target = standin / "real_7.gz"
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        target.chmod(0)
+    else:  # root reads anything: refuse the open instead
+        real_open = builtins.open
+
+        def refusing_open(file, *args, **kwargs):
+            if isinstance(file, (str, os.PathLike)) and Path(file) == target:
+                raise PermissionError(13, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", refusing_open)
+        monkeypatch.setattr(io, "open", refusing_open)
+    with pytest.raises(DataError, match=r"real_7\.gz cannot be read \(Permission denied\).*chmod u\+r"):
+        calcium.load_calcium([7], folder=standin)
+
+
+def test_failed_standin_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    def broken(n, kind, segment, seed=0, start=0):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(calcium, "synth_frames", broken)
+    with pytest.raises(DataError, match=r"cannot write data file .*real_0\.gz \(No space left on device\)"):
+        calcium.write_standin(tmp_path, frames=2, segments=[0], verbose=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [calcium.MARKER]

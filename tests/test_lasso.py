@@ -1,6 +1,10 @@
 """Tests of the lasso data (mlcourse.data.lasso) and the lasso-path plot."""
 
+import builtins
+import io
+import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,6 +12,23 @@ import pytest
 from mlcourse import config
 from mlcourse.data import lasso
 from mlcourse.data.manifest import DataError, read_manifest, sha256_file
+
+
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch):
+    """A copy of data/MANIFEST and both lasso files, with config.data_dir() pointed at it."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("MANIFEST", lasso.DATA_FILE, lasso.TRUTH_FILE):
+        shutil.copy(config.data_dir() / name, folder / name)
+    monkeypatch.setattr(config, "data_dir", lambda: folder)
+    return folder
+
+
+def _set_manifest_line(folder, name, path):
+    """Point the copy's MANIFEST line for ``name`` at the sha256 of ``path``."""
+    lines = [line for line in (folder / "MANIFEST").read_text().splitlines() if not line.endswith(f"  {name}")]
+    (folder / "MANIFEST").write_text("\n".join(lines + [f"{sha256_file(path)}  {name}"]) + "\n")
 
 
 def test_load_lasso_shapes_and_source():
@@ -79,18 +100,144 @@ def test_load_lasso_reports_missing_file(tmp_path):
         lasso.load_lasso(tmp_path / "lasso.npz")
 
 
-def test_load_lasso_truth_rejects_inconsistent_masks(tmp_path):
+def test_load_lasso_truth_rejects_inconsistent_masks(data_copy):
     _, truth = lasso.generate_lasso()
     truth["weak"] = truth["weak"].copy()
     truth["weak"][truth["strong"]] = True
-    path = lasso.write_npz(tmp_path / "other_truth.npz", truth)  # not in MANIFEST: no hash check
+    path = lasso.write_npz(data_copy / lasso.TRUTH_FILE, truth)
+    _set_manifest_line(data_copy, lasso.TRUTH_FILE, path)  # the hash matches: the content check must catch it
     with pytest.raises(DataError, match="strong/weak masks"):
+        lasso.load_lasso_truth()
+
+
+def test_load_lasso_truth_at_another_path_is_checked_against_its_line(tmp_path):
+    _, truth = lasso.generate_lasso()
+    truth["sigma"] = np.array([0.5])
+    path = lasso.write_npz(tmp_path / "other_truth.npz", truth)
+    with pytest.raises(DataError, match=r"other_truth\.npz does not match its sha256.*lasso_truth\.npz"):
         lasso.load_lasso_truth(path)
+
+
+@pytest.mark.parametrize("loader", [lasso.load_lasso, lasso.load_lasso_truth])
+@pytest.mark.parametrize("damage", ["delete", "empty"])
+def test_loaders_refuse_to_skip_the_hash_check_without_a_manifest(data_copy, loader, damage):
+    if damage == "delete":
+        (data_copy / "MANIFEST").unlink()
+    else:
+        (data_copy / "MANIFEST").write_text("")
+    with pytest.raises(DataError, match=r"MANIFEST (is missing|lists no files).*`git checkout data/MANIFEST`"):
+        loader()
+
+
+@pytest.mark.parametrize("loader, name", [(lasso.load_lasso, lasso.DATA_FILE),
+                                          (lasso.load_lasso_truth, lasso.TRUTH_FILE)])
+def test_loaders_name_a_vendored_file_missing_its_manifest_line(data_copy, loader, name):
+    manifest = data_copy / "MANIFEST"
+    manifest.write_text("".join(f"{line}\n" for line in manifest.read_text().splitlines()
+                                if not line.endswith(f"  {name}")))
+    with pytest.raises(DataError, match=rf"no line for {name}.*git checkout data/MANIFEST"):
+        loader()
+
+
+def test_other_data_loaded_silently_before_is_now_refused(data_copy):
+    # The audit's case: MANIFEST deleted, both files replaced by other data.
+    data, truth = lasso.generate_lasso(seed=1)
+    lasso.write_npz(data_copy / lasso.DATA_FILE, data)
+    lasso.write_npz(data_copy / lasso.TRUTH_FILE, truth)
+    (data_copy / "MANIFEST").unlink()
+    with pytest.raises(DataError, match="MANIFEST is missing"):
+        lasso.load_lasso()
+    with pytest.raises(DataError, match="MANIFEST is missing"):
+        lasso.prepare(verbose=False)
+
+
+@pytest.mark.parametrize("key", ["X", "y"])
+def test_load_lasso_rejects_nan_even_with_a_matching_hash(data_copy, key):
+    data, _ = lasso.generate_lasso()
+    data[key] = data[key].copy()
+    data[key][3] = np.nan
+    path = lasso.write_npz(data_copy / lasso.DATA_FILE, data)
+    _set_manifest_line(data_copy, lasso.DATA_FILE, path)
+    with pytest.raises(DataError, match=rf"array '{key}' in .*lasso\.npz holds \d+ non-finite .*git checkout"):
+        lasso.load_lasso()
+
+
+def test_load_lasso_truth_rejects_inf_covariance(data_copy):
+    _, truth = lasso.generate_lasso()
+    truth["x_cov"] = truth["x_cov"].copy()
+    truth["x_cov"][0, 0] = np.inf
+    path = lasso.write_npz(data_copy / lasso.TRUTH_FILE, truth)
+    _set_manifest_line(data_copy, lasso.TRUTH_FILE, path)
+    with pytest.raises(DataError, match=r"array 'x_cov' .* holds 1 non-finite value .*index \(0, 0\)"):
+        lasso.load_lasso_truth()
+
+
+def test_directory_in_place_of_the_file(data_copy):
+    (data_copy / lasso.DATA_FILE).unlink()
+    (data_copy / lasso.DATA_FILE).mkdir()
+    with pytest.raises(DataError, match=r"lasso\.npz is not a file \(a directory\?\); remove it"):
+        lasso.load_lasso()
+    with pytest.raises(DataError, match=r"lasso\.npz is not a file \(a directory\?\); remove it .*git checkout"):
+        lasso.prepare(verbose=False)
+    assert sorted(p.name for p in data_copy.iterdir()) == ["MANIFEST", "lasso.npz", "lasso_truth.npz"]
+
+
+def test_unreadable_file_is_a_data_error(data_copy, monkeypatch):
+    target = data_copy / lasso.DATA_FILE
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        target.chmod(0)
+    else:  # root reads anything: refuse the open instead
+        real_open = builtins.open
+
+        def refusing_open(file, *args, **kwargs):
+            if isinstance(file, (str, os.PathLike)) and Path(file) == target:
+                raise PermissionError(13, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", refusing_open)
+        monkeypatch.setattr(io, "open", refusing_open)
+    for call in (lasso.load_lasso, lambda: lasso.prepare(verbose=False)):
+        with pytest.raises(DataError, match=r"lasso\.npz cannot be read \(Permission denied\).*chmod u\+r"):
+            call()
+
+
+def test_prepare_without_manifest_regenerates_nothing(data_copy):
+    (data_copy / lasso.TRUTH_FILE).unlink()
+    (data_copy / "MANIFEST").unlink()
+    with pytest.raises(DataError, match=r"MANIFEST is missing.*git checkout data/MANIFEST"):
+        lasso.prepare(verbose=False)
+    assert sorted(p.name for p in data_copy.iterdir()) == ["lasso.npz"]
+
+
+def test_prepare_regenerates_a_missing_file_and_writes_nothing_otherwise(data_copy, monkeypatch):
+    (data_copy / lasso.DATA_FILE).unlink()
+    lasso.prepare(verbose=False)
+    assert sha256_file(data_copy / lasso.DATA_FILE) == read_manifest()[lasso.DATA_FILE]
+
+    def no_writes(*args, **kwargs):
+        raise AssertionError("prepare() wrote a file although both were there")
+
+    monkeypatch.setattr(lasso, "atomic_write", no_writes)
+    assert [p.name for p in lasso.prepare(verbose=False)] == [lasso.DATA_FILE, lasso.TRUTH_FILE]
+
+
+def test_write_npz_failure_keeps_old_file_and_leaves_no_tmp(tmp_path, monkeypatch):
+    path = tmp_path / "x.npz"
+    path.write_bytes(b"old")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np.lib.format, "write_array", disk_full)
+    with pytest.raises(DataError, match=r"cannot write data file .*x\.npz \(No space left on device\)"):
+        lasso.write_npz(path, {"a": np.zeros(3)})
+    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["x.npz"]
 
 
 def test_write_npz_refuses_object_arrays(tmp_path):
     with pytest.raises(ValueError, match="dtype object"):
         lasso.write_npz(tmp_path / "x.npz", {"a": np.array([{}, 1], dtype=object)})
+    assert os.listdir(tmp_path) == []
 
 
 def test_prepare_verifies_committed_files():

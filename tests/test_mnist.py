@@ -81,6 +81,71 @@ def test_missing_vendored_file_raises_with_rebuild_command(tmp_path):
         mnist.load_mnist_49(path=tmp_path / "mnist_49.npz")
 
 
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch):
+    """A copy of data/MANIFEST and data/mnist_49.npz, with config.data_dir() pointed at it."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("MANIFEST", mnist.FILE_NAME):
+        shutil.copy(config.data_dir() / name, folder / name)
+    monkeypatch.setattr(config, "data_dir", lambda: folder)
+    return folder
+
+
+@pytest.mark.parametrize("damage", ["delete", "empty", "no line"])
+def test_vendored_loader_and_prepare_need_the_manifest_line(data_copy, damage):
+    manifest = data_copy / "MANIFEST"
+    if damage == "delete":
+        manifest.unlink()
+    elif damage == "empty":
+        manifest.write_text("")
+    else:
+        manifest.write_text("".join(f"{line}\n" for line in manifest.read_text().splitlines()
+                                    if not line.endswith("mnist_49.npz")))
+    message = r"MANIFEST (is missing|lists no files|has no line for mnist_49\.npz).*`git checkout data/MANIFEST`"
+    with pytest.raises(DataError, match=message):
+        mnist.load_mnist_49()
+    with pytest.raises(DataError, match=message):
+        mnist.prepare(verbose=False)
+
+
+def test_vendored_file_replaced_by_a_directory_is_reported(data_copy):
+    (data_copy / mnist.FILE_NAME).unlink()
+    (data_copy / mnist.FILE_NAME).mkdir()
+    with pytest.raises(DataError, match=r"mnist_49\.npz is not a file \(a directory\?\); remove it.*build_mnist_49"):
+        mnist.prepare(verbose=False)
+
+
+def test_unreadable_vendored_file_is_reported(data_copy, monkeypatch):
+    import builtins
+    import io
+    import os
+    from pathlib import Path
+
+    target = data_copy / mnist.FILE_NAME
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        target.chmod(0)
+    else:  # root reads anything: refuse the open instead
+        real_open = builtins.open
+
+        def refusing_open(file, *args, **kwargs):
+            if isinstance(file, (str, os.PathLike)) and Path(file) == target:
+                raise PermissionError(13, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", refusing_open)
+        monkeypatch.setattr(io, "open", refusing_open)
+    with pytest.raises(DataError, match=r"mnist_49\.npz cannot be read \(Permission denied\).*chmod u\+r"):
+        mnist.load_mnist_49()
+
+
+def test_truncated_vendored_file_is_reported(data_copy):
+    path = data_copy / mnist.FILE_NAME
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(DataError, match=r"mnist_49\.npz does not match its sha256.*truncated.*build_mnist_49"):
+        mnist.load_mnist_49()
+
+
 def test_keras_cache_file_with_wrong_hash_raises(tmp_path):
     fake = tmp_path / "mnist.npz"
     np.savez(fake, x_train=np.zeros((2, 28, 28), np.uint8), y_train=np.array([4, 9], np.uint8))

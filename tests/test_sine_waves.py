@@ -1,5 +1,10 @@
 """Sine-wave data (generation, checks, loader errors) and the plot_predictions helper."""
 
+import builtins
+import io
+import os
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -129,6 +134,113 @@ def test_load_reports_curves_that_do_not_match_parameters(small):
     np.save(folder / "sinewaves_y_train.npy", (y + 0.1).astype(np.float32))
     with pytest.raises(DataError, match=r"sinewaves_X_train\.npy does not match the parameters"):
         sine_waves.load_sine_waves(folder)
+
+
+STEMS = [f"{v}_{s}" for s in SMALL for v in ("X", "y")]
+
+
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("stem", STEMS)
+def test_load_reports_non_finite_value_in_any_array(small, stem, bad):
+    folder = sine_waves.prepare(verbose=False)
+    path = folder / f"sinewaves_{stem}.npy"
+    array = np.load(path)
+    array[-1, 2] = bad
+    np.save(path, array)
+    with pytest.raises(DataError, match=rf"sinewaves_{stem}\.npy holds 1 non-finite value \(NaN or inf\), "
+                                        rf"first at index \({array.shape[0] - 1}, 2\).*delete data/sine/.*make data"):
+        sine_waves.load_sine_waves(folder)
+
+
+def test_prepare_reports_nan_instead_of_accepting_it(small):
+    folder = sine_waves.prepare(verbose=False)
+    X = np.load(folder / "sinewaves_X_train.npy")
+    X[0, 0] = np.nan  # max(0.0, nan) is 0.0: this passed the curve check before
+    np.save(folder / "sinewaves_X_train.npy", X)
+    with pytest.raises(DataError, match=r"sinewaves_X_train\.npy holds 1 non-finite value.*prepare\(\)"):
+        sine_waves.prepare(verbose=False)
+
+
+def test_load_reports_directory_in_place_of_a_file(small):
+    folder = sine_waves.prepare(verbose=False)
+    (folder / "sinewaves_y_test.npy").unlink()
+    (folder / "sinewaves_y_test.npy").mkdir()
+    with pytest.raises(DataError, match=r"sinewaves_y_test\.npy is not a file \(a directory\?\); remove it"):
+        sine_waves.load_sine_waves(folder)
+
+
+def test_prepare_with_directory_in_place_of_a_file_writes_nothing(small):
+    (small / "sinewaves_X_test.npy").mkdir()
+    with pytest.raises(DataError, match=r"sinewaves_X_test\.npy is not a file \(a directory\?\); remove it "
+                                        r"\(`rm -r .*`\), then run `make data`"):
+        sine_waves.prepare(verbose=False)
+    assert _files(small) == ["sinewaves_X_test.npy"]  # no other file, no stray .tmp
+
+
+def test_load_reports_unreadable_file(small, monkeypatch):
+    folder = sine_waves.prepare(verbose=False)
+    target = folder / "sinewaves_X_test.npy"
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        target.chmod(0)
+    else:  # root reads anything: refuse the open instead
+        real_open = builtins.open
+
+        def refusing_open(file, *args, **kwargs):
+            if isinstance(file, (str, os.PathLike)) and Path(file) == target:
+                raise PermissionError(13, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", refusing_open)
+        monkeypatch.setattr(io, "open", refusing_open)
+    with pytest.raises(DataError, match=r"sinewaves_X_test\.npy cannot be read \(Permission denied\).*chmod u\+r"):
+        sine_waves.load_sine_waves(folder)
+
+
+def test_failed_write_leaves_no_file_and_no_tmp(small, monkeypatch):
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "save", disk_full)
+    with pytest.raises(DataError, match=r"cannot write data file .*sinewaves_y_train\.npy \(No space left on device\)"):
+        sine_waves.prepare(verbose=False)
+    assert _files(small) == []
+
+
+def test_prepare_writes_only_missing_files_and_nothing_when_complete(small, monkeypatch):
+    folder = sine_waves.prepare(verbose=False)
+    os.utime(folder / "sinewaves_X_train.npy", ns=(0, 0))
+    (folder / "sinewaves_y_test.npy").unlink()
+    sine_waves.prepare(verbose=False)
+    assert (folder / "sinewaves_X_train.npy").stat().st_mtime_ns == 0  # kept, not rewritten
+    assert (folder / "sinewaves_y_test.npy").is_file()
+
+    def no_writes(*args, **kwargs):
+        raise AssertionError("prepare() wrote a file although all six were there")
+
+    monkeypatch.setattr(sine_waves, "atomic_write", no_writes)
+    assert sine_waves.prepare(verbose=False) == folder
+    assert len(_files(folder)) == 6
+
+
+def test_generated_bytes_are_unchanged(small):
+    # sha256 of the files this module wrote before its writer moved to mlcourse.data._io
+    import hashlib
+
+    folder = sine_waves.prepare(verbose=False)
+    digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in folder.iterdir()}
+    assert digests["sinewaves_y_extended_test.npy"] == "835585cc5ed62398"
+    assert digests["sinewaves_X_extended_test.npy"] == "d37163f2f63a889f"
+    assert (folder / "sinewaves_y_train.npy").stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask():
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def test_load_reports_missing_file(tmp_path):

@@ -37,6 +37,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .. import config
+from ._io import atomic_write, write_text_if_changed
 from .manifest import DataError
 
 #: Frame height and width in pixels.
@@ -92,18 +93,23 @@ def segment_path(kind: str, segment: int, folder: str | Path | None = None) -> P
 
 # ----------------------------------------------------------------------------- checks
 
-def _gzip_isize(path: Path) -> int:
+def _gzip_isize(path: Path, fix: str = _FIX_REAL) -> int:
     """Uncompressed size modulo 2**32, read from the gzip trailer (no decompression)."""
-    with open(path, "rb") as handle:
-        head = handle.read(2)
-        if head != b"\x1f\x8b":
-            raise DataError(f"data file {path} is not a gzip file (it does not start with the gzip "
-                            f"magic bytes)")
-        handle.seek(0, 2)
-        if handle.tell() < 18:
-            raise DataError(f"data file {path} is truncated: {handle.tell()} bytes is too short for a gzip file")
-        handle.seek(-4, 2)
-        return struct.unpack("<I", handle.read(4))[0]
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(2)
+            if head != b"\x1f\x8b":
+                raise DataError(f"data file {path} is not a gzip file (it does not start with the gzip "
+                                f"magic bytes); {fix}")
+            handle.seek(0, 2)
+            if handle.tell() < 18:
+                raise DataError(f"data file {path} is truncated: {handle.tell()} bytes is too short for a "
+                                f"gzip file; {fix}")
+            handle.seek(-4, 2)
+            return struct.unpack("<I", handle.read(4))[0]
+    except OSError as err:
+        raise DataError(f"data file {path} cannot be read ({err.strerror or err}); check its permissions "
+                        f"(`chmod u+r {path}`), or {fix}") from err
 
 
 def _decompressed_size(path: Path, fix: str) -> int:
@@ -154,10 +160,13 @@ def check_file(path: str | Path, frames: int | None = None, *, fix: str = _FIX_R
     2048
     """
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise DataError(f"data file {path} is not a file (a directory?); remove it (`rm -r {path}`), "
+                        f"then {fix}")
     if not path.is_file():
         raise DataError(f"data file {path} is missing (segment {path.stem.split('_')[-1]} of the "
                         f"calcium data); {fix}")
-    size = _gzip_isize(path)
+    size = _gzip_isize(path, fix)
     if size % FRAME_BYTES != 0 or size == 0:
         size = _decompressed_size(path, fix)
         if size % FRAME_BYTES != 0 or size == 0:
@@ -408,12 +417,13 @@ def synth_frames(n: int, kind: str, segment: int, seed: int = 0, start: int = 0)
 
 
 def _write_gzip(path: Path, chunks: Iterator[np.ndarray]) -> None:
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
-                                                compresslevel=0, mtime=0) as handle:
-        for block in chunks:
-            handle.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
-    tmp.replace(path)
+    """Write float32 frames as a bare gzip, atomically (no half-written file is ever left)."""
+    def write(raw) -> None:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=0, mtime=0) as handle:
+            for block in chunks:
+                handle.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+
+    atomic_write(path, write, fix=_FIX_STANDIN)
 
 
 def write_standin(folder: str | Path | None = None, *, seed: int = 0,
@@ -422,7 +432,9 @@ def write_standin(folder: str | Path | None = None, *, seed: int = 0,
     """Generate the stand-in files that are missing or of the wrong size.
 
     Writes ``real_k.gz``/``fake_k.gz`` (gzip of float32 frames, like the real
-    data) and ``STANDIN.json``. Existing files of the right size are kept.
+    data) and ``STANDIN.json``. Existing files of the right size are kept, and
+    ``STANDIN.json`` is written only when its content changes, so nothing is
+    written when the stand-in is complete (a read-only checkout works).
 
     Returns
     -------
@@ -432,7 +444,8 @@ def write_standin(folder: str | Path | None = None, *, seed: int = 0,
     Raises
     ------
     DataError
-        If the folder holds the real data (no ``STANDIN.json`` but calcium files).
+        If the folder holds the real data (no ``STANDIN.json`` but calcium files),
+        or a file cannot be written (a directory in its place, a read-only folder).
     """
     folder = Path(folder or calcium_dir())
     if not isinstance(frames, int) or frames < 1:
@@ -444,9 +457,12 @@ def write_standin(folder: str | Path | None = None, *, seed: int = 0,
     wanted = {"version": GENERATOR_VERSION, "seed": seed, "frames_per_file": frames}
     if info is not None and {k: info.get(k) for k in wanted} != wanted:
         for old in list(folder.glob("real_*.gz")) + list(folder.glob("fake_*.gz")):
-            old.unlink()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / MARKER).write_text(json.dumps(wanted, indent=2) + "\n")
+            try:
+                old.unlink()
+            except OSError as err:
+                raise DataError(f"cannot remove the outdated stand-in file {old} ({err.strerror or err}); "
+                                f"make {folder} writable, then {_FIX_STANDIN}") from err
+    write_text_if_changed(folder / MARKER, json.dumps(wanted, indent=2) + "\n", fix=_FIX_STANDIN)
     written = []
     todo = [(k, s) for s in segments for k in KINDS]
     for kind, segment in todo:

@@ -25,8 +25,10 @@ How the data are drawn (seed :data:`SEED`):
 Only element-wise floating-point operations are used (no BLAS products), so
 the bytes are the same on every machine with the same NumPy random streams;
 :func:`prepare` regenerates a missing file and checks it against
-``data/MANIFEST`` all the same. Nothing is pickled: files are plain ``.npy``
-members in a zip with fixed timestamps, read with ``allow_pickle=False``.
+``data/MANIFEST`` all the same. Every read checks both files against their
+lines in ``data/MANIFEST``: a missing manifest or line is an error, not a
+skipped check. Nothing is pickled: files are plain ``.npy`` members in a zip
+with fixed timestamps, read with ``allow_pickle=False``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from typing import Mapping
 import numpy as np
 
 from .. import config
-from .manifest import DataError, load_npz, verify
+from ._io import atomic_write
+from .manifest import DataError, check_manifest, load_npz, verify
 
 N, P = 100, 50
 SIGMA = 0.4
@@ -50,6 +53,8 @@ N_STRONG, N_WEAK = 5, 4
 SCALES = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0)
 DATA_FILE = "lasso.npz"
 TRUTH_FILE = "lasso_truth.npz"
+#: Files committed under ``data/`` whose sha256 must be in ``data/MANIFEST``.
+VENDORED_FILES = (DATA_FILE, TRUTH_FILE)
 
 SOURCE = (f"generated: y = X beta + {SIGMA} eps, n={N}, p={P}, {N_STRONG} strong and {N_WEAK} weak "
           f"non-zero coefficients, correlated columns of unequal scale (seed {SEED}); committed as "
@@ -173,27 +178,31 @@ def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray]) -> Path:
     ``numpy.savez`` stamps each member with the current time; this writes the
     members in sorted order with a fixed 1980-01-01 timestamp instead, so the
     file's sha256 can be committed to ``data/MANIFEST``. Object arrays are refused.
+    The file is written atomically: whole, or not at all.
 
     Raises
     ------
     ValueError
-        If an array has dtype object (it would need a pickle).
+        If an array has dtype object (it would need a pickle); nothing is written.
+    DataError
+        If the file cannot be written (a directory in its place, a read-only
+        folder); the old file, if any, is left as it was.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name in sorted(arrays):
-            array = np.asarray(arrays[name], order="C")  # keeps 0-d arrays 0-d
-            if array.dtype == object:
-                raise ValueError(f"array '{name}' has dtype object; only plain numeric arrays are written")
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            with archive.open(info, "w") as member:
-                np.lib.format.write_array(member, array, allow_pickle=False)
-    tmp.replace(path)
-    return path
+    contents = {name: np.asarray(arrays[name], order="C") for name in sorted(arrays)}  # keeps 0-d arrays 0-d
+    for name, array in contents.items():
+        if array.dtype == object:
+            raise ValueError(f"array '{name}' has dtype object; only plain numeric arrays are written")
+
+    def write(handle) -> None:
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name, array in contents.items():
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.create_system = 3
+                info.external_attr = 0o644 << 16
+                with archive.open(info, "w") as member:
+                    np.lib.format.write_array(member, array, allow_pickle=False)
+
+    return atomic_write(path, write, fix="run `python scripts/make_lasso_data.py` again")
 
 
 def _path(path: str | Path | None, name: str) -> Path:
@@ -206,8 +215,9 @@ def load_lasso(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray, 
     Parameters
     ----------
     path : path-like, optional
-        Defaults to ``data/lasso.npz``. The file is checked against its sha256
-        in ``data/MANIFEST`` (looked up by file name) before it is read.
+        Defaults to ``data/lasso.npz``. The file, wherever it is, is checked
+        against the sha256 that ``data/MANIFEST`` records for ``lasso.npz``
+        before it is read.
 
     Returns
     -------
@@ -218,8 +228,9 @@ def load_lasso(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray, 
     Raises
     ------
     DataError
-        If the file is missing, does not match its sha256, cannot be read, or
-        holds arrays of the wrong shape or dtype.
+        If ``data/MANIFEST`` is missing, empty or has no line for ``lasso.npz``;
+        if the file is missing, a directory, unreadable, does not match its
+        sha256, or holds arrays of the wrong shape or dtype or NaN/inf.
 
     Example
     -------
@@ -228,7 +239,7 @@ def load_lasso(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray, 
     ((100, 50), (100,))
     """
     path = _path(path, DATA_FILE)
-    data = load_npz(path, fix=FIX.format(name=DATA_FILE),
+    data = load_npz(path, fix=FIX.format(name=DATA_FILE), manifest_name=DATA_FILE, finite=True,
                     arrays={"X": ((N, P), "float64"), "y": ((N,), "float64")})
     return data["X"], data["y"], SOURCE
 
@@ -239,7 +250,8 @@ def load_lasso_truth(path: str | Path | None = None) -> LassoTruth:
     Parameters
     ----------
     path : path-like, optional
-        Defaults to ``data/lasso_truth.npz``; verified like :func:`load_lasso`.
+        Defaults to ``data/lasso_truth.npz``; verified like :func:`load_lasso`
+        against the line for ``lasso_truth.npz``.
 
     Returns
     -------
@@ -253,7 +265,7 @@ def load_lasso_truth(path: str | Path | None = None) -> LassoTruth:
     """
     path = _path(path, TRUTH_FILE)
     fix = FIX.format(name=TRUTH_FILE)
-    data = load_npz(path, fix=fix, arrays={
+    data = load_npz(path, fix=fix, manifest_name=TRUTH_FILE, finite=True, arrays={
         "beta": ((P,), "float64"), "strong": ((P,), "bool"), "weak": ((P,), "bool"),
         "sigma": ((1,), "float64"), "x_scale": ((P,), "float64"), "x_cov": ((P, P), "float64")})
     if np.any(data["strong"] & data["weak"]) or not np.array_equal(
@@ -267,21 +279,35 @@ def load_lasso_truth(path: str | Path | None = None) -> LassoTruth:
 def prepare(verbose: bool = True) -> list[Path]:
     """Check the committed files against ``data/MANIFEST``; regenerate any that is missing.
 
+    Nothing is written when both files are there (a read-only checkout works).
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``data/lasso.npz`` and ``data/lasso_truth.npz``.
+
     Raises
     ------
     DataError
-        If a file (present or regenerated) does not match its sha256.
+        If ``data/MANIFEST`` is missing, empty or lacks a line for either file
+        (checked before anything is written); if a file is a directory or
+        unreadable, or (present or regenerated) does not match its sha256.
     """
-    paths = [config.data_dir() / DATA_FILE, config.data_dir() / TRUTH_FILE]
-    if not all(p.is_file() for p in paths):
+    expected = check_manifest(VENDORED_FILES)
+    paths = [config.data_dir() / name for name in VENDORED_FILES]
+    for p in paths:
+        if p.exists() and not p.is_file():
+            raise DataError(f"data file {p} is not a file (a directory?); remove it (`rm -r {p}`), "
+                            f"then {FIX.format(name=p.name)}")
+    if not all(p.exists() for p in paths):
         data, truth = generate_lasso(SEED)
         for p, arrays in zip(paths, (data, truth)):
-            if not p.is_file():
+            if not p.exists():
                 write_npz(p, arrays)
                 if verbose:
                     print(f"lasso: regenerated {p}")
     for p in paths:
-        verify(p, fix=FIX.format(name=p.name))
+        verify(p, fix=FIX.format(name=p.name), expected_sha256=expected[p.name])
     if verbose:
         print(f"lasso: {', '.join(p.name for p in paths)} verified")
     return paths

@@ -20,9 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from .. import config
-from .manifest import DataError, check_array, load_npz, read_manifest
+from .manifest import DataError, check_array, load_npz, manifest_sha256
 
 FILE_NAME = "mnist_49.npz"
+#: Files committed under ``data/`` whose sha256 must be in ``data/MANIFEST``.
+VENDORED_FILES = (FILE_NAME,)
 DIGITS = (4, 9)
 COUNTS = {4: 980, 9: 978}
 N_IMAGES = sum(COUNTS.values())
@@ -53,17 +55,20 @@ def keras_cache_path() -> Path:
 
 
 def vendored_sha256() -> str:
-    """The sha256 that ``data/MANIFEST`` records for ``mnist_49.npz``."""
-    expected = read_manifest().get(FILE_NAME)
-    if expected is None:
-        raise DataError(f"data/MANIFEST has no line for {FILE_NAME}; restore it with "
-                        "`git checkout data/MANIFEST`")
-    return expected
+    """The sha256 that ``data/MANIFEST`` records for ``mnist_49.npz``.
+
+    Raises
+    ------
+    DataError
+        If ``data/MANIFEST`` is missing, unreadable or empty, or has no line for
+        the file; the message says to restore it with ``git checkout data/MANIFEST``.
+    """
+    return manifest_sha256(FILE_NAME)
 
 
 def _load_vendored(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    data = load_npz(path, fix=REBUILD, expected_sha256=vendored_sha256(), arrays={"images": ((N_IMAGES, 28, 28), "uint8"),
-                                               "digits": ((N_IMAGES,), "uint8")})
+    data = load_npz(path, fix=REBUILD, expected_sha256=vendored_sha256(),
+                    arrays={"images": ((N_IMAGES, 28, 28), "uint8"), "digits": ((N_IMAGES,), "uint8")})
     digits = data["digits"]
     found = {d: int((digits == d).sum()) for d in DIGITS}
     if found != COUNTS or len(digits) != sum(found.values()):
@@ -125,7 +130,9 @@ def load_mnist_49(n_train: int = 800, *, seed: int = 0, source: str = "vendored"
     Raises
     ------
     DataError
-        If the file is missing, does not match its sha256, or holds the wrong arrays.
+        If ``data/MANIFEST`` lacks the file's line (vendored source), or the
+        file is missing, a directory, unreadable, does not match its sha256, or
+        holds the wrong arrays.
     ValueError
         If ``source`` or ``n_train`` is invalid.
 
@@ -168,7 +175,8 @@ def prepare(verbose: bool = True) -> Path:
     Raises
     ------
     DataError
-        If the file is missing or altered; the message says how to rebuild it.
+        If ``data/MANIFEST`` lacks its line, or the file is missing, unreadable or
+        altered; the message says how to fix it. Nothing is written.
     """
     path = vendored_path()
     images, digits = _load_vendored(path)

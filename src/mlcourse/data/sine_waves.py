@@ -24,14 +24,13 @@ curve of its row of y) rather than by a hash in ``data/MANIFEST``.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .. import config
-from .manifest import DataError, check_array, load_npy
+from ._io import atomic_write
+from .manifest import DataError, load_npy
 
 SOURCE = ("generated: curves a*sin(b*x) + c*cos(d*x) at 1000 points on [0, 10*pi], "
           "a, b, c, d ~ U[0, 1] (extended test: 9 hand-picked parameter sets) "
@@ -130,35 +129,22 @@ def file_path(stem: str) -> Path:
 def _save_atomic(path: Path, array: np.ndarray) -> None:
     # Written to a temporary name and renamed, so a reader never sees half a file
     # even when two notebooks prepare the data at the same time.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npy")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.save(handle, array, allow_pickle=False)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False),
+                 fix="run `make data` again (or call mlcourse.data.sine_waves.prepare())")
 
 
 def _load_checked(path: Path, shape: tuple[int, int]) -> np.ndarray:
-    # load_npy already names the file and the fix for missing or truncated files;
-    # shape and dtype errors get the fix appended here.
-    array = load_npy(path, fix=_FIX)
-    try:
-        return check_array(path.name, array, shape=shape, dtype="float32", where=str(path))
-    except DataError as err:
-        raise DataError(f"{err}; {_FIX}") from None
+    # Missing, unreadable, truncated, wrong shape or dtype, NaN or inf: each error
+    # names the file and ends with the fix.
+    return load_npy(path, fix=_FIX, shape=shape, dtype="float32", finite=True)
 
 
 def load_sine_waves(directory: str | Path | None = None):
     """Load and check the six arrays.
 
-    Each file must exist, be a complete ``.npy`` (a truncated file is an
-    error), hold float32 of the promised shape, and every curve must match
-    the curve rebuilt from its parameters.
+    Each file must exist, be a readable, complete ``.npy`` (a truncated file
+    is an error), hold finite float32 values of the promised shape (no NaN or
+    inf), and every curve must match the curve rebuilt from its parameters.
 
     Parameters
     ----------
@@ -174,8 +160,9 @@ def load_sine_waves(directory: str | Path | None = None):
     Raises
     ------
     DataError
-        If a file is missing, truncated, of the wrong shape or dtype, or its
-        curves do not match its parameters; the message names the file and the fix.
+        If a file is missing, unreadable, truncated, of the wrong shape or
+        dtype, holds NaN or inf, or its curves do not match its parameters;
+        the message names the file and the fix.
     """
     folder = Path(directory) if directory is not None else data_dir()
     out = []
@@ -196,10 +183,11 @@ def load_sine_waves(directory: str | Path | None = None):
 
 
 def prepare(verbose: bool = True, *, force: bool = False, seed: int = 0) -> Path:
-    """Generate ``data/sine/`` if any file is missing (or ``force``), then check every file.
+    """Generate the missing files of ``data/sine/`` (all six with ``force``), then check every file.
 
     Takes about a second. Existing files are never silently replaced: if they
-    fail the check, the error says how to regenerate them.
+    fail the check, the error says how to regenerate them. When all six files
+    are there nothing is written (a read-only checkout works).
 
     Parameters
     ----------
@@ -218,14 +206,21 @@ def prepare(verbose: bool = True, *, force: bool = False, seed: int = 0) -> Path
     Raises
     ------
     DataError
-        If the files, once present, fail :func:`load_sine_waves`'s checks.
+        If the files, once present, fail :func:`load_sine_waves`'s checks, or a
+        missing file cannot be written (a directory in its place, a read-only folder).
     """
     folder = data_dir()
     paths = [file_path(f"{v}_{s}") for s in SIZES for v in ("X", "y")]
-    made = force or not all(p.is_file() for p in paths)
+    for path in paths:
+        if path.exists() and not path.is_file():
+            raise DataError(f"data file {path} is not a file (a directory?); remove it "
+                            f"(`rm -r {path}`), then run `make data` again")
+    missing = [path for path in paths if force or not path.exists()]
+    made = bool(missing)
     if made:
         for stem, array in generate(seed).items():
-            _save_atomic(file_path(stem), array)
+            if file_path(stem) in missing:
+                _save_atomic(file_path(stem), array)
     load_sine_waves(folder)
     if verbose:
         rel = folder.relative_to(config.project_root()) if folder.is_relative_to(config.project_root()) else folder
