@@ -169,36 +169,12 @@ def test_notebook_is_a_valid_nbgrader_source(path):
     assert not problems, f"{path.name} (see docs/instructors.md):\n" + "\n".join(problems)
 
 
-def _solution_text(nb) -> list[str]:
-    """Lines a student version must not contain: solution regions' code, answers' text.
-
-    Lines that also occur outside solutions (``plt.show()``) and very short
-    ones are not evidence of a leak.
-    """
-    public, secret = set(), []
-    for cell in nb.cells:
-        kind = asg.role(cell)
-        if kind == "task":
-            lines = cell.source.splitlines()
-            inside = set()
-            for begin, end in asg.solution_regions(cell.source):
-                inside.update(range(begin + 1, end))
-            secret += [lines[i] for i in sorted(inside)]
-            public.update(line.strip() for i, line in enumerate(lines) if i not in inside)
-        elif kind == "answer":
-            secret += cell.source.splitlines()
-        else:
-            public.update(line.strip() for line in cell.source.splitlines())
-    return [s.strip() for s in secret if len(s.strip()) >= 8 and s.strip() not in public
-            and not s.strip().startswith("#")]
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_student_version_reveals_no_solution_and_keeps_every_check(path):
     source = read_notebook(path)
     student = asg.student_version(source)
-    lines = {line.strip() for cell in student.cells for line in cell.source.splitlines()}
-    leaked = [line for line in _solution_text(source) if line in lines]
+    assert asg.solution_lines(source), f"{path.name}: no solution text to hide?"
+    leaked = asg.leaked_lines(source, student)
     assert not leaked, f"solution text in the student version of {path.name}: {leaked[:3]}"
     assert all(c.get("outputs", []) == [] for c in student.cells)
     tests = [c for c in source.cells if asg.role(c) == "test"]

@@ -177,21 +177,12 @@ def test_bundle_holds_student_notebooks_package_data_and_readme(roundtrip):
     readme = (bundle / "README.md").read_text()
     assert "pip install -r requirements.lock" in readme and "jupyter lab" in readme
     for path in NOTEBOOKS:
-        leaked = [s for s in _secret_lines(read_notebook(path))
-                  if s in (bundle / "notebooks" / path.name).read_text()]
+        leaked = asg.leaked_lines(read_notebook(path), read_notebook(bundle / "notebooks" / path.name))
         assert not leaked, f"the bundle's {path.name} holds solution text: {leaked[:2]}"
-
-
-def _secret_lines(nb) -> list[str]:
-    lines = []
-    for cell in nb.cells:
-        if asg.role(cell) == "task":
-            src = cell.source.splitlines()
-            for begin, end in asg.solution_regions(cell.source):
-                lines += [s.strip() for s in src[begin + 1:end] if len(s.strip()) >= 25]
-        elif asg.role(cell) == "answer" and cell.cell_type == "code":
-            lines += [s.strip() for s in cell.source.splitlines() if len(s.strip()) >= 25]
-    return lines
+    package = "\n".join(p.read_text() for p in (bundle / "src").rglob("*.py"))
+    for path in NOTEBOOKS:
+        long_lines = [s for s in asg.solution_lines(read_notebook(path)) if len(s) >= 40]
+        assert not [s for s in long_lines if s in package], f"the bundle's package holds {path.name}'s solutions"
 
 
 def test_bundle_notebooks_start_from_the_bundle_alone(roundtrip):

@@ -536,6 +536,37 @@ def check_source(nb: nbformat.NotebookNode) -> list[str]:
     return problems
 
 
+def solution_lines(nb: nbformat.NotebookNode) -> list[str]:
+    """Lines a student version must not contain: solution regions' code and answers' text.
+
+    Comments, lines shorter than 8 characters and lines that also stand
+    outside the solutions (``plt.show()``) are left out: they are no evidence
+    of a leak.
+    """
+    public, secret = set(), []
+    for cell in nb.cells:
+        kind = role(cell)
+        if kind == "task":
+            lines = cell.source.splitlines()
+            inside = set()
+            for begin, end in solution_regions(cell.source):
+                inside.update(range(begin + 1, end))
+            secret += [lines[i] for i in sorted(inside)]
+            public.update(line.strip() for i, line in enumerate(lines) if i not in inside)
+        elif kind == "answer":
+            secret += cell.source.splitlines()
+        else:
+            public.update(line.strip() for line in cell.source.splitlines())
+    return [s.strip() for s in secret if len(s.strip()) >= 8 and s.strip() not in public
+            and not s.strip().startswith("#")]
+
+
+def leaked_lines(source: nbformat.NotebookNode, student: nbformat.NotebookNode) -> list[str]:
+    """The :func:`solution_lines` of ``source`` that appear as lines of ``student``."""
+    shown = {line.strip() for cell in student.cells for line in cell.source.splitlines()}
+    return [line for line in solution_lines(source) if line in shown]
+
+
 def summary(nb: nbformat.NotebookNode) -> dict[str, float]:
     """Counts of a source notebook: tasks (solution regions), tests, answers, points."""
     out = {"tasks": 0, "tests": 0, "hidden tests": 0, "answers": 0, "test points": 0.0,
