@@ -1,10 +1,18 @@
-"""Generate the README's notebook and results tables from a full run.
+"""Generate the README's notebook and results tables from full runs.
 
 ``python -m mlcourse readme`` rewrites the text between the markers
 ``<!-- notebooks:start -->``/``<!-- notebooks:end -->`` and
-``<!-- results:start -->``/``<!-- results:end -->`` from ``build/results.json``
-(full-mode records only) and ``build/timings.json``. The tables are never typed
-by hand, so they cannot drift from what the notebooks measure.
+``<!-- results:start -->``/``<!-- results:end -->`` from the runner's
+full-mode results files ``build/results/<notebook>.full.json`` and
+``build/timings.json``. The tables are never typed by hand, so they cannot
+drift from what the notebooks measure.
+
+It refuses, naming what is missing and the command that fixes it, rather than
+publish a partial or untrustworthy set: a notebook of ``notebooks/`` without a
+full-mode results file, a file the runner did not write (an interactive record),
+a corrupt file, a notebook changed since its results were made, or (unless
+``allow_failed``) a notebook whose last full run failed. Interactive records
+(``build/results/interactive/``) are never read.
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ import re
 from pathlib import Path
 
 from . import config
-from .notebooks import find_notebooks
-from .results import load_results
+from .notebooks import find_notebooks, read_notebook, source_hash
+from .results import ResultsError, atomic_write_text, load_run_results, run_results_path
 
 #: What each notebook is, for the README table: (exercise, what it teaches, data source).
 NOTEBOOK_INFO: dict[str, tuple[str, str, str]] = {
@@ -55,8 +63,6 @@ NOTEBOOK_INFO: dict[str, tuple[str, str, str]] = {
         "real frames when present, else a labelled synthetic stand-in"),
 }
 
-_MARKERS = {"notebooks": None, "results": None}
-
 
 def _fmt(value) -> str:
     if value is None:
@@ -71,31 +77,125 @@ def _duration(seconds: float | None) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
-def notebook_table(timings: dict) -> str:
-    """Markdown table: notebook, exercise, what it teaches, data source, full-run time."""
-    full = timings.get("full", {})
+def notebook_table(seconds: dict[str, float | None], note: str = "") -> str:
+    """Markdown table: notebook, exercise, what it teaches, data source, full-run time.
+
+    Parameters
+    ----------
+    seconds : dict
+        Full-run wall time of each notebook, by name (missing: "not measured").
+    note : str
+        A line under the table saying how and where the times were measured.
+    """
     lines = ["| notebook | exercise | what it teaches | data | full run |",
              "|---|---|---|---|---|"]
     for path in find_notebooks():
         exercise, teaches, data = NOTEBOOK_INFO.get(path.stem, (path.stem, "", ""))
         lines.append(f"| [{path.stem}](notebooks/{path.name}) | {exercise} | {teaches} | {data} | "
-                     f"{_duration(full.get(path.stem))} |")
+                     f"{_duration(seconds.get(path.stem))} |")
+    if note:
+        lines += ["", note]
     return "\n".join(lines)
 
 
-def results_table(records: list[dict]) -> str:
-    """Markdown table of full-mode results: metric, value, bar, the coursework's value, notes."""
+def results_table(records: list[dict], failed: dict[str, str] | None = None) -> str:
+    """Markdown table of full-mode results: metric, value, bar, the coursework's value, notes.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of :func:`mlcourse.results.expect`; fast-mode ones and those of
+        notebooks not in ``notebooks/`` are left out.
+    failed : dict, optional
+        Notebooks whose run failed, with where and why; each gets a row saying so.
+    """
     lines = ["| notebook | metric | ours | bar | met | coursework | notes |",
              "|---|---|---|---|---|---|---|"]
     present = {p.stem for p in find_notebooks()}
-    for rec in records:
-        if rec.get("mode") != "full" or rec.get("notebook") not in present:
-            continue
-        seed_note = f"coursework: {rec['seed_note']}" if rec.get("seed_note") else ""
-        notes = "; ".join(n for n in (rec.get("note", ""), seed_note) if n)
-        lines.append(f"| {rec['notebook']} | {rec['metric']} | {_fmt(rec['value'])} | {rec['bar']} | "
-                     f"{'yes' if rec.get('passed') else '**no**'} | {_fmt(rec.get('seed_value'))} | {notes} |")
+    failed = failed or {}
+    rows = [r for r in records if r.get("mode") == "full" and r.get("notebook") in present]
+    for name in sorted(present):
+        for rec in (r for r in rows if r["notebook"] == name):
+            coursework_note = f"coursework: {rec['coursework_note']}" if rec.get("coursework_note") else ""
+            notes = "; ".join(n for n in (rec.get("note", ""), coursework_note) if n)
+            lines.append(f"| {rec['notebook']} | {rec['metric']} | {_fmt(rec['value'])} | {rec['bar']} | "
+                         f"{'yes' if rec.get('passed') else '**no**'} | {_fmt(rec.get('coursework'))} | {notes} |")
+        if name in failed:
+            lines.append(f"| {name} | *the full run failed: {failed[name]}* |  |  | **no** |  | "
+                         "metrics after the failing cell were not measured |")
     return "\n".join(lines)
+
+
+def _machine_text(run: dict) -> str:
+    machine = run.get("machine") or {}
+    threads = run.get("threads")
+    return (f"{machine.get('cpu', 'an unknown CPU')}, {machine.get('cores', '?')} cores, "
+            f"{machine.get('system', '')}; {run.get('jobs', '?')} notebooks at a time, "
+            f"{threads} thread{'s' if threads != 1 else ''} per kernel").replace(", ;", ";")
+
+
+def timing_note(results: dict[str, dict], timings: dict) -> str:
+    """The line under the notebook table: where and how the times were measured ("" if unknown)."""
+    runs = [data.get("run") or {} for data in results.values()]
+    if not runs or not all(run.get("machine") for run in runs):
+        return ""
+    full = timings.get("full") if isinstance(timings, dict) else None
+    ids = {run.get("id") for run in runs}
+    if isinstance(full, dict) and ids == {full.get("id")}:
+        day = str(full.get("finished", ""))[:10]
+        return (f"Times measured in one full run (`make run`) on {day}: {_machine_text(runs[0])}; "
+                f"{_duration(full.get('wall_seconds'))} for the whole run.")
+    machines = sorted({_machine_text(run) for run in runs})
+    return ("Times of each notebook's latest full run (`python -m mlcourse run`), not one run: "
+            + " / ".join(machines) + ".")
+
+
+def load_published_results(allow_failed: bool = False) -> dict[str, dict]:
+    """The full-mode results file of every notebook in ``notebooks/``, checked for publication.
+
+    Raises
+    ------
+    ResultsError
+        Naming each notebook whose results are missing, unreadable, not the
+        runner's, older than the notebook, or (unless ``allow_failed``) from a
+        failed run, and the command that fixes it.
+    """
+    notebooks = find_notebooks()
+    if not notebooks:
+        raise ResultsError("notebooks/ holds no notebooks; nothing to publish")
+    results, missing, problems, stale, failed = {}, [], [], [], []
+    for path in notebooks:
+        file = run_results_path(path.stem, "full")
+        if not file.exists():
+            missing.append(path)
+            continue
+        try:
+            data = load_run_results(file)
+        except ResultsError as err:
+            problems.append(str(err))
+            continue
+        if data.get("source_hash") and data["source_hash"] != source_hash(read_notebook(path)):
+            stale.append(path)
+        if data["status"] != "ok" and not allow_failed:
+            failed.append(f"{path.stem} (cell {data.get('failed_cell')}: {data.get('error')})")
+        results[path.stem] = data
+    lines = []
+    if missing:
+        lines.append("no full-mode results for " + ", ".join(p.stem for p in missing)
+                     + " (expected " + ", ".join(str(run_results_path(p.stem, 'full')) for p in missing)
+                     + "); run `python -m mlcourse run " + " ".join(f"notebooks/{p.name}" for p in missing)
+                     + "` (or `make run`)")
+    lines += problems
+    if stale:
+        lines.append("changed since their full-mode results were made: " + ", ".join(p.stem for p in stale)
+                     + "; run `python -m mlcourse run " + " ".join(f"notebooks/{p.name}" for p in stale) + "`")
+    if failed:
+        lines.append("the last full run failed for " + "; ".join(failed) + "; fix and re-run them, or "
+                     "publish them marked as failed with `python -m mlcourse readme --allow-failed`")
+    if lines:
+        raise ResultsError("the README tables were not changed, because they would be partial or wrong:\n  "
+                           + "\n  ".join(lines))
+    return results
 
 
 def _replace_between(text: str, name: str, body: str, path: Path) -> str:
@@ -106,22 +206,30 @@ def _replace_between(text: str, name: str, body: str, path: Path) -> str:
     return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 
-def update_readme(path: Path) -> Path:
-    """Rewrite both generated tables in ``path`` from ``build/``.
+def update_readme(path: Path, allow_failed: bool = False) -> Path:
+    """Rewrite both generated tables in ``path`` from ``build/results/`` and ``build/timings.json``.
 
     Raises
     ------
     ValueError
-        If the markers are missing or ``build/`` holds no full-mode results.
+        If the markers are missing, or (:class:`~mlcourse.results.ResultsError`)
+        the results are partial or untrustworthy (see :func:`load_published_results`).
     """
-    build = config.project_root() / "build"
-    records = load_results(build / "results.json")
-    if not any(r.get("mode") == "full" for r in records):
-        raise ValueError("build/results.json has no full-mode results; run `make run` first")
-    timings_path = build / "timings.json"
-    timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
-    text = path.read_text()
-    text = _replace_between(text, "notebooks", notebook_table(timings), path)
-    text = _replace_between(text, "results", results_table(records), path)
-    path.write_text(text)
+    text = path.read_text(encoding="utf-8")
+    for name in ("notebooks", "results"):
+        _replace_between(text, name, "", path)   # markers first: say so before anything else
+    results = load_published_results(allow_failed=allow_failed)
+    timings_path = config.project_root() / "build" / "timings.json"
+    try:
+        timings = json.loads(timings_path.read_text(encoding="utf-8")) if timings_path.exists() else {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ResultsError(f"{timings_path} is not readable JSON ({err}); delete it and run "
+                           "`make run` to remeasure") from None
+    records = [rec for data in results.values() for rec in data["records"]]
+    failed = {name: f"cell {data.get('failed_cell')}: {data.get('error')}"
+              for name, data in results.items() if data["status"] != "ok"}
+    seconds = {name: data.get("seconds") for name, data in results.items()}
+    text = _replace_between(text, "notebooks", notebook_table(seconds, timing_note(results, timings)), path)
+    text = _replace_between(text, "results", results_table(records, failed), path)
+    atomic_write_text(path, text)
     return path

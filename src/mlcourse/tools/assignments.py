@@ -806,7 +806,10 @@ def grade_one(course: Path, sub: Submission, work: Path, fast: bool) -> Submissi
     shutil.copyfile(sub.path, target)
     args = [sys.executable, "-m", "mlcourse.tools.assignments", "_grade-worker", str(work), student, name,
             "--fast" if fast else "--full"]
+    from ..runner import default_threads, thread_environment
+
     env = _venv_on_path(dict(os.environ))
+    env.update(thread_environment(default_threads()))   # the same threads per kernel as make run
     env[config.FAST_ENV] = "1" if fast else "0"
     env[config.NOTEBOOK_ENV] = name
     env[config.RESULTS_ENV] = str(work / "results.json")   # never the project's build/results.json
