@@ -18,14 +18,14 @@ KERNEL_ENV = $$($(VPY) -c 'from mlcourse.runner import shell_thread_environment 
 
 help:
 	@echo "make run     execute every notebook in full mode into build/executed/, export HTML, print results"
-	@echo "make test    unit tests + nbval over every notebook in fast mode (what CI runs)"
+	@echo "make test    unit tests, nbval over every notebook and the nbgrader round trip, fast mode (what CI runs)"
 	@echo "make handouts                student versions in build/handouts/ and the student bundle build/student/"
 	@echo "make grade SUBMISSIONS=dir   autograde dir/<student>/NN_name.ipynb (JOBS=n at once, FAST=1 fast mode)"
 	@echo "JOBS=n       notebooks (run) or test workers (test) at once; default auto"
 	@echo "make setup | data | reference | pdf | html | check | lab | readme | clean | clean-venv"
 
 $(STAMP): pyproject.toml requirements.lock
-	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "mlcourse needs Python 3.11 or newer; found %d.%d. Install it, then run make PYTHON=python3.11 ..." % v[:2])'
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11, 5) else "mlcourse needs Python 3.11.5 or newer (the lock pins packages that do); found %d.%d.%d. Install it, then run make PYTHON=python3.11 ..." % v[:3])'
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
 	$(VPY) -m pip install --quiet -r requirements.lock

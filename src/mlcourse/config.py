@@ -38,7 +38,7 @@ T = TypeVar("T")
 FAST_ENV = "MLCOURSE_FAST"
 #: Environment variable the runner sets to the notebook being executed.
 NOTEBOOK_ENV = "MLCOURSE_NOTEBOOK"
-#: Environment variable that redirects ``results.json`` (used by tests).
+#: Environment variable that tells a kernel where to record its results (set by the runner, nbval and grading).
 RESULTS_ENV = "MLCOURSE_RESULTS"
 
 _FALSE = {"", "0", "false", "no", "off"}

@@ -2,4 +2,5 @@
 
 * :mod:`mlcourse.tools.assignments` — the nbgrader source format, student
   versions (``make handouts``), the student bundle and grading (``make grade``).
+* :mod:`mlcourse.tools.cli` — the one parser of ``python -m mlcourse``.
 """

@@ -25,7 +25,7 @@ graded by a worker process in a private copy of the course folder (its own
 copy of the gradebook, made after ``generate_assignment``), ``--jobs`` of them
 at once; the parent is the only writer of the results: ``scores.csv``, the
 feedback pages and the autograded notebooks under ``build/grades/``. Nothing
-is written to ``build/results.json``, the README or ``notebooks/``: each
+is written to ``build/results/``, the README or ``notebooks/``: each
 worker's kernels record their metrics in the worker's own folder.
 """
 
@@ -812,7 +812,7 @@ def grade_one(course: Path, sub: Submission, work: Path, fast: bool) -> Submissi
     env.update(thread_environment(default_threads()))   # the same threads per kernel as make run
     env[config.FAST_ENV] = "1" if fast else "0"
     env[config.NOTEBOOK_ENV] = name
-    env[config.RESULTS_ENV] = str(work / "results.json")   # never the project's build/results.json
+    env[config.RESULTS_ENV] = str(work / "results.json")   # never the project's build/results/
     env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.run(args, cwd=work, env=env, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
