@@ -1,13 +1,12 @@
 """Tests of mlcourse.data.calcium: file checks, the stand-in generator and the readers."""
 
-import builtins
 import gzip
-import io
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from faults import deny_read
 
 from mlcourse.data import calcium
 from mlcourse.data.manifest import DataError
@@ -144,18 +143,7 @@ def test_directory_in_place_of_a_segment_file_is_reported(standin):
 
 def test_unreadable_segment_file_is_reported(standin, monkeypatch):
     target = standin / "real_7.gz"
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        target.chmod(0)
-    else:  # root reads anything: refuse the open instead
-        real_open = builtins.open
-
-        def refusing_open(file, *args, **kwargs):
-            if isinstance(file, (str, os.PathLike)) and Path(file) == target:
-                raise PermissionError(13, "Permission denied", str(file))
-            return real_open(file, *args, **kwargs)
-
-        monkeypatch.setattr(builtins, "open", refusing_open)
-        monkeypatch.setattr(io, "open", refusing_open)
+    deny_read(monkeypatch, target)
     with pytest.raises(DataError, match=r"real_7\.gz cannot be read \(Permission denied\).*chmod u\+r"):
         calcium.load_calcium([7], folder=standin)
 

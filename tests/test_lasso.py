@@ -1,13 +1,11 @@
 """Tests of the lasso data (mlcourse.data.lasso) and the lasso-path plot."""
 
-import builtins
-import io
 import os
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
+from faults import deny_read
 
 from mlcourse import config
 from mlcourse.data import lasso
@@ -184,18 +182,7 @@ def test_directory_in_place_of_the_file(data_copy):
 
 def test_unreadable_file_is_a_data_error(data_copy, monkeypatch):
     target = data_copy / lasso.DATA_FILE
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        target.chmod(0)
-    else:  # root reads anything: refuse the open instead
-        real_open = builtins.open
-
-        def refusing_open(file, *args, **kwargs):
-            if isinstance(file, (str, os.PathLike)) and Path(file) == target:
-                raise PermissionError(13, "Permission denied", str(file))
-            return real_open(file, *args, **kwargs)
-
-        monkeypatch.setattr(builtins, "open", refusing_open)
-        monkeypatch.setattr(io, "open", refusing_open)
+    deny_read(monkeypatch, target)
     for call in (lasso.load_lasso, lambda: lasso.prepare(verbose=False)):
         with pytest.raises(DataError, match=r"lasso\.npz cannot be read \(Permission denied\).*chmod u\+r"):
             call()

@@ -9,6 +9,7 @@ import tarfile
 
 import numpy as np
 import pytest
+from faults import deny_read
 
 from mlcourse import config
 from mlcourse.data import mnist
@@ -117,24 +118,8 @@ def test_vendored_file_replaced_by_a_directory_is_reported(data_copy):
 
 
 def test_unreadable_vendored_file_is_reported(data_copy, monkeypatch):
-    import builtins
-    import io
-    import os
-    from pathlib import Path
-
     target = data_copy / mnist.FILE_NAME
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        target.chmod(0)
-    else:  # root reads anything: refuse the open instead
-        real_open = builtins.open
-
-        def refusing_open(file, *args, **kwargs):
-            if isinstance(file, (str, os.PathLike)) and Path(file) == target:
-                raise PermissionError(13, "Permission denied", str(file))
-            return real_open(file, *args, **kwargs)
-
-        monkeypatch.setattr(builtins, "open", refusing_open)
-        monkeypatch.setattr(io, "open", refusing_open)
+    deny_read(monkeypatch, target)
     with pytest.raises(DataError, match=r"mnist_49\.npz cannot be read \(Permission denied\).*chmod u\+r"):
         mnist.load_mnist_49()
 

@@ -1,9 +1,8 @@
 """Sine-wave data (generation, checks, loader errors) and the plot_predictions helper."""
 
-import builtins
-import io
 import os
-from pathlib import Path
+
+from faults import deny_read
 
 import matplotlib
 
@@ -184,18 +183,7 @@ def test_prepare_with_directory_in_place_of_a_file_writes_nothing(small):
 def test_load_reports_unreadable_file(small, monkeypatch):
     folder = sine_waves.prepare(verbose=False)
     target = folder / "sinewaves_X_test.npy"
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        target.chmod(0)
-    else:  # root reads anything: refuse the open instead
-        real_open = builtins.open
-
-        def refusing_open(file, *args, **kwargs):
-            if isinstance(file, (str, os.PathLike)) and Path(file) == target:
-                raise PermissionError(13, "Permission denied", str(file))
-            return real_open(file, *args, **kwargs)
-
-        monkeypatch.setattr(builtins, "open", refusing_open)
-        monkeypatch.setattr(io, "open", refusing_open)
+    deny_read(monkeypatch, target)
     with pytest.raises(DataError, match=r"sinewaves_X_test\.npy cannot be read \(Permission denied\).*chmod u\+r"):
         sine_waves.load_sine_waves(folder)
 
