@@ -181,4 +181,5 @@ def test_current_readme_tables_come_out_the_same_from_the_same_records(tmp_path,
         results.write_run_results(name, "full", records.get(name, []), status="ok", seconds=secs,
                                   source_hash=hashed)
     report.update_readme(readme)
-    assert readme.read_text() == original
+    # records rebuilt from the tables carry no machine, so the timing note under the table is not made
+    assert readme.read_text() == re.sub(r"\n\nTimes measured [^\n]*\n", "\n", original)

@@ -24,7 +24,10 @@ gradebook in SQLite, which does not take several writers. So each student is
 graded by a worker process in a private copy of the course folder (its own
 copy of the gradebook, made after ``generate_assignment``), ``--jobs`` of them
 at once; the parent is the only writer of the results: ``scores.csv``, the
-feedback pages and the autograded notebooks under ``build/grades/``. Nothing
+feedback pages and the autograded notebooks under ``build/grades/``, and the
+course's own gradebook, ``build/grades/course/gradebook.db``, into which it
+copies every worker's grades, so nbgrader's formgrader works there for the
+written answers. Nothing
 is written to ``build/results/``, the README or ``notebooks/``: each
 worker's kernels record their metrics in the worker's own folder.
 """
@@ -873,6 +876,58 @@ def _worker(work: Path, student: str, name: str, fast: bool) -> int:
     return 0
 
 
+def merge_into_course(course: Path, subs: Sequence[Submission], work_root: Path) -> int:
+    """Copy each worker's grades into the course's own gradebook, one writer, one submission at a time.
+
+    Afterwards ``course/`` is an ordinary nbgrader course holding every graded
+    submission (autograded notebooks under ``course/autograded/``), so the
+    written answers can be graded by hand in nbgrader's formgrader there.
+    Returns the number of submissions merged.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.exc import SAWarning
+
+    merged = 0
+    with warnings.catch_warnings(), \
+            Gradebook(f"sqlite:///{Path(course).resolve() / 'gradebook.db'}") as master:
+        warnings.simplefilter("ignore", SAWarning)   # nbgrader's own add_submission raises these
+        for sub in subs:
+            work = work_root / sub.student / sub.notebook
+            if not (work / "gradebook.db").is_file():
+                continue
+            with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gb:
+                try:
+                    graded = gb.find_submission_notebook(sub.notebook, sub.notebook, sub.student)
+                except MissingEntry:
+                    continue
+                scores = {g.name: (g.auto_score, g.needs_manual_grade) for g in graded.grades}
+                comments = {c.name: c.auto_comment for c in graded.comments}
+                timestamp = graded.assignment.timestamp
+            master.update_or_create_student(sub.student)
+            try:
+                master.remove_submission(sub.notebook, sub.student)
+            except MissingEntry:
+                pass
+            master.add_submission(sub.notebook, sub.student, timestamp=timestamp)
+            notebook = master.find_submission_notebook(sub.notebook, sub.notebook, sub.student)
+            for grade in notebook.grades:
+                if grade.name in scores:
+                    grade.auto_score, grade.needs_manual_grade = scores[grade.name]
+            for comment in notebook.comments:
+                if comment.name in comments:
+                    comment.auto_comment = comments[comment.name]
+            master.db.commit()
+            for folder in ("submitted", "autograded", "feedback"):
+                src = work / folder / sub.student / sub.notebook
+                if src.is_dir():
+                    target = Path(course) / folder / sub.student / sub.notebook
+                    if target.exists():
+                        shutil.rmtree(target)
+                    shutil.copytree(src, target)
+            merged += 1
+    return merged
+
+
 def graded_cells(path: Path) -> list[tuple[str, float]]:
     """A source notebook's graded cells (tests and answers) in notebook order, with their points."""
     return [(nbgrader_meta(c)["grade_id"], float(nbgrader_meta(c).get("points", 0)))
@@ -930,6 +985,7 @@ def grade_submissions(submissions: Path, out: Path, *, jobs: int = 0, fast: bool
         results = list(pool.map(one, plan))
 
     out.mkdir(parents=True, exist_ok=True)
+    merge_into_course(course, results, work_root)
     by_key = {(s.student, s.notebook): s for s in results}
     rows: list[GradeRow] = []
     for folder in students:
