@@ -944,7 +944,8 @@ def grade_submissions(submissions: Path, out: Path, *, jobs: int = 0, fast: bool
     Keeps going past a failing notebook; its errors are returned and its
     tests are marked ``error`` with 0 points.
     """
-    submissions, out = Path(submissions), Path(out)
+    # absolute: each worker runs in its own folder, so a relative path would point elsewhere there
+    submissions, out = Path(submissions).resolve(), Path(out).resolve()
     if not submissions.is_dir():
         raise AssignmentError(f"{submissions} is not a folder; expected one sub-folder per student "
                               "holding the student's NN_name.ipynb files")
@@ -1067,7 +1068,9 @@ def _cmd_grade(args) -> int:
     failed = 0
     for res in results:
         for err in res.errors:
-            print(f"grade: {res.student}/{res.notebook}: {err}", file=sys.stderr)
+            lines = err.strip().splitlines()
+            shown = "\n".join(lines[:1] + (["  ..."] if len(lines) > 13 else []) + lines[1:][-12:])
+            print(f"grade: {res.student}/{res.notebook}: {shown}", file=sys.stderr)
             failed += 1
     print(f"mlcourse grade: {len(results)} notebooks in {time.monotonic() - started:.0f} s "
           f"({'fast' if args.fast else 'full'} mode) -> {out / 'scores.csv'}, feedback in {out / 'feedback'}")
