@@ -717,25 +717,15 @@ def build_bundle(released: dict[str, Path], bundle: Path, root: Path | None = No
             shutil.copyfile(src, bundle / rel)
     data = bundle / "data"
     data.mkdir()
-    manifest = root / "data" / "MANIFEST"
-    for rel in ["MANIFEST", "README.md"] + _manifest_files(manifest):
+    from ..data.manifest import read_manifest
+
+    for rel in ["MANIFEST", "README.md"] + sorted(read_manifest(root / "data" / "MANIFEST")):
         src = root / "data" / rel
         if src.is_file():
             (data / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, data / rel)
     (bundle / "README.md").write_text(BUNDLE_README)
     return bundle
-
-
-def _manifest_files(manifest: Path) -> list[str]:
-    if not manifest.is_file():
-        return []
-    files = []
-    for line in manifest.read_text().splitlines():
-        parts = line.split()
-        if len(parts) == 2 and not line.startswith("#"):
-            files.append(parts[1])
-    return files
 
 
 def make_handouts(notebooks: Sequence[Path], out: Path, *, course: Path | None = None,
