@@ -44,6 +44,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -834,6 +835,14 @@ def _worker(work: Path, student: str, name: str, fast: bool) -> int:
     cfg.CourseDirectory.course_id = "mlcourse"
     cfg.CourseDirectory.db_url = f"sqlite:///{work / 'gradebook.db'}"
     cfg.Execute.timeout = CELL_TIMEOUT_FAST if fast else CELL_TIMEOUT_FULL
+    sockets = None
+    if os.name == "posix":
+        # Kernels over Unix sockets at an absolute, short path of this worker's own: two workers
+        # starting kernels at once over TCP can draw the same port ("Address already in use"),
+        # and a relative socket path breaks because nbgrader changes directory.
+        sockets = tempfile.mkdtemp(prefix="mlcourse-grade-")
+        cfg.KernelManager.transport = "ipc"
+        cfg.KernelManager.ip = os.path.join(sockets, "kernel")
     api = NbGraderAPI(config=cfg)
     rows, errors = [], []
     print(f"[{student}] autograde {name}", flush=True)
@@ -863,6 +872,8 @@ def _worker(work: Path, student: str, name: str, fast: bool) -> int:
             rows.append({"student": student, "notebook": name, "test": grade.name, "points": points,
                          "max_points": float(grade.max_score), "status": status})
     (work / "report.json").write_text(json.dumps({"rows": rows, "errors": errors}, indent=1))
+    if sockets:
+        shutil.rmtree(sockets, ignore_errors=True)
     return 0
 
 
