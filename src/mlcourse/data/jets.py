@@ -46,6 +46,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from .. import config
+from ._io import atomic_write
 from .manifest import DataError, check_array, load_npz, sha256_file
 
 #: The 16 high-level features, in the order of the OpenML columns.
@@ -285,10 +286,10 @@ def frame_to_arrays(features, target) -> tuple[np.ndarray, np.ndarray]:
 def write_cache(path: Path, X: np.ndarray, y: np.ndarray) -> None:
     """Save the arrays (no pickles) and a ``.sha256`` file beside them."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez(tmp, X=X, y=y, features=np.array(FEATURES, dtype="<U16"))
-    os.replace(tmp, path)
-    path.with_name(path.name + ".sha256").write_text(f"{sha256_file(path)}  {path.name}\n")
+    atomic_write(path, lambda handle: np.savez(handle, X=X, y=y, features=np.array(FEATURES, dtype="<U16")),
+                 fix=_FIX_CACHE)
+    atomic_write(path.with_name(path.name + ".sha256"),
+                 lambda handle: handle.write(f"{sha256_file(path)}  {path.name}\n".encode()), fix=_FIX_CACHE)
 
 
 def read_cache(path: Path) -> tuple[np.ndarray, np.ndarray]:
