@@ -32,7 +32,8 @@ def project(tmp_path, monkeypatch):
         nbformat.write(nb, tmp_path / "notebooks" / f"{name}.ipynb")
     readme = tmp_path / "README.md"
     readme.write_text("# x\n<!-- notebooks:start -->\nold\n<!-- notebooks:end -->\n"
-                      "<!-- results:start -->\nold\n<!-- results:end -->\n")
+                      "<!-- results:start -->\nold\n<!-- results:end -->\n"
+                      "<!-- spreads:start -->\nold\n<!-- spreads:end -->\n")
     return tmp_path
 
 
@@ -171,6 +172,7 @@ def _parse_readme_tables(text):
 def test_current_readme_tables_come_out_the_same_from_the_same_records(tmp_path, monkeypatch):
     monkeypatch.setenv("MLCOURSE_ROOT", str(tmp_path))
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    shutil.copytree(ROOT / "benchmarks" / "spreads", tmp_path / "benchmarks" / "spreads")
     readme = tmp_path / "README.md"
     shutil.copyfile(ROOT / "README.md", readme)
     original = readme.read_text()

@@ -221,3 +221,72 @@ def test_write_run_results_rejects_unknown_status(tmp_path, monkeypatch):
     monkeypatch.setenv("MLCOURSE_ROOT", str(tmp_path))
     with pytest.raises(ValueError, match="status must be 'ok' or 'failed'"):
         results.write_run_results("x", "full", [], status="maybe", seconds=1)
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def test_claim_that_holds_prints_and_records_it(results_file, capsys):
+    assert results.claim("Adam ends above SGD", np.float64(0.74) > 0.68, adam=0.74, sgd=np.float32(0.68)) is None
+    assert capsys.readouterr().out.startswith("claim holds: Adam ends above SGD  (adam=0.74, sgd=0.68")
+    (record,) = json.loads(results_file.read_text())
+    assert record["kind"] == "claim" and record["holds"] is True and record["claim"] == "Adam ends above SGD"
+    assert results.is_claim(record) and record["values"]["adam"] == 0.74
+
+
+def test_false_claim_stops_a_full_run_naming_the_sentence(results_file, monkeypatch, capsys):
+    monkeypatch.setenv("MLCOURSE_CLAIMS", "stop")      # as the runner sets it
+    with pytest.raises(results.ClaimFailed, match="states 'training accuracy is optimistic'"):
+        results.claim("training accuracy is optimistic", 0.926 > 0.938, train=0.926, val=0.938)
+    assert "CLAIM FALSE" in capsys.readouterr().out
+    (record,) = json.loads(results_file.read_text())
+    assert record["holds"] is False and record["passed"] is False
+
+
+def test_false_claim_is_recorded_but_does_not_stop_fast_mode_or_a_seed_study(results_file, monkeypatch, capsys):
+    monkeypatch.setenv("MLCOURSE_FAST", "1")
+    results.claim("a", False)
+    assert "not checked in fast mode" in capsys.readouterr().out
+    monkeypatch.setenv("MLCOURSE_FAST", "0")
+    monkeypatch.setenv("MLCOURSE_SEED", "3")
+    results.claim("b", False)
+    results.expect("acc", 0.1, at_least=0.9)      # a seed study measures every bar
+    assert "seed study" in capsys.readouterr().out
+    records = {r["metric"]: r for r in json.loads(results_file.read_text())}
+    assert records["claim: a"]["holds"] is False and records["acc"]["passed"] is False
+
+
+@pytest.mark.parametrize("holds", [0.5, 1, "yes", None])
+def test_claim_refuses_a_holds_that_is_not_a_bool(results_file, holds):
+    with pytest.raises(ValueError, match="holds must be a bool"):
+        results.claim("x", holds)
+
+
+def test_claim_refuses_values_that_are_not_finite(results_file):
+    with pytest.raises(ValueError, match="not a finite number"):
+        results.claim("x", True, acc=float("nan"))
+
+
+def test_claims_stay_out_of_the_results_table_and_are_counted_in_the_closing_table(results_file):
+    from mlcourse import report, runner
+
+    results.expect("test_accuracy", 0.91, at_least=0.894)
+    results.claim("x holds", True)
+    records = json.loads(results_file.read_text())
+    run = runner.NotebookRun(path=Path("04_xor_mlp.ipynb"), status="ok", metrics=records)
+    table = runner.format_table([run])
+    assert "claims" in table and "1 hold" in table
+    assert "claim" not in report.results_table([dict(r, notebook="04_xor_mlp") for r in records])
+
+
+def test_false_claim_in_a_students_full_run_says_so_without_stopping(results_file, monkeypatch, capsys):
+    monkeypatch.delenv("MLCOURSE_CLAIMS", raising=False)
+    results.claim("training accuracy is optimistic", False)
+    assert "in your run this does not hold" in capsys.readouterr().out
+
+
+def test_runner_kernels_stop_on_false_claims_and_never_inherit_a_seed_study():
+    from mlcourse import runner
+
+    env = runner.kernel_environment("x", False, Path("r.json"), 1)
+    assert env["MLCOURSE_CLAIMS"] == "stop" and "MLCOURSE_SEED" not in env

@@ -40,6 +40,10 @@ FAST_ENV = "MLCOURSE_FAST"
 NOTEBOOK_ENV = "MLCOURSE_NOTEBOOK"
 #: Environment variable that tells a kernel where to record its results (set by the runner, nbval and grading).
 RESULTS_ENV = "MLCOURSE_RESULTS"
+#: Environment variable of a seed study (``benchmarks/seed_spread.py``): replaces the seed given to :func:`start`.
+SEED_ENV = "MLCOURSE_SEED"
+#: Set to ``stop`` by the runner: a false :func:`mlcourse.results.claim` stops the run (elsewhere it only says so).
+CLAIMS_ENV = "MLCOURSE_CLAIMS"
 
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -301,6 +305,13 @@ def start(seed: int = 0, *, notebook: str | None = None, quiet: bool = False) ->
     import numpy as np
 
     notes = _pin_environment()
+    override = os.environ.get(SEED_ENV, "").strip()
+    if override:
+        if not override.isdigit():
+            raise ValueError(f"{SEED_ENV}={override!r} is not a non-negative integer; unset it "
+                             "(only benchmarks/seed_spread.py sets it)")
+        notes.append(f"seed {override} from {SEED_ENV} (a seed study) instead of {seed}")
+        seed = int(override)
     seed_everything(seed)
     tf, keras = _load_tensorflow()
     _configure_matplotlib()

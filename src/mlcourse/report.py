@@ -4,7 +4,8 @@
 ``<!-- notebooks:start -->``/``<!-- notebooks:end -->`` and
 ``<!-- results:start -->``/``<!-- results:end -->`` from the runner's
 full-mode results files ``build/results/<notebook>.full.json`` and
-``build/timings.json``. The tables are never typed by hand, so they cannot
+``build/timings.json``, and ``<!-- spreads:start -->``/``<!-- spreads:end -->``
+from the committed seed studies ``benchmarks/spreads/<notebook>.json``. The tables are never typed by hand, so they cannot
 drift from what the notebooks measure.
 
 It refuses, naming what is missing and the command that fixes it, rather than
@@ -113,7 +114,8 @@ def results_table(records: list[dict], failed: dict[str, str] | None = None) -> 
              "|---|---|---|---|---|---|---|"]
     present = {p.stem for p in find_notebooks()}
     failed = failed or {}
-    rows = [r for r in records if r.get("mode") == "full" and r.get("notebook") in present]
+    rows = [r for r in records if r.get("mode") == "full" and r.get("notebook") in present
+            and r.get("kind") != "claim"]
     for name in sorted(present):
         for rec in (r for r in rows if r["notebook"] == name):
             coursework_note = f"coursework: {rec['coursework_note']}" if rec.get("coursework_note") else ""
@@ -126,11 +128,52 @@ def results_table(records: list[dict], failed: dict[str, str] | None = None) -> 
     return "\n".join(lines)
 
 
+def load_spreads(folder: Path | None = None) -> dict[str, dict]:
+    """The committed seed studies ``benchmarks/spreads/<notebook>.json`` (see ``benchmarks/seed_spread.py``).
+
+    Raises
+    ------
+    ResultsError
+        If a file is unreadable or not a seed study (names the file and the command that remakes it).
+    """
+    folder = Path(folder or config.project_root() / "benchmarks" / "spreads")
+    spreads = {}
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        fix = f"remake it with `python benchmarks/seed_spread.py notebooks/{path.stem}.ipynb`"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ResultsError(f"{path} is not readable JSON ({err}); {fix}") from None
+        if not (isinstance(data, dict) and isinstance(data.get("metrics"), dict) and data.get("seeds")):
+            raise ResultsError(f"{path} is not a seed study (no seeds or metrics); {fix}")
+        spreads[path.stem] = data
+    return spreads
+
+
+def spread_table(spreads: dict[str, dict]) -> str:
+    """Markdown table of the seed studies: per metric the seeds, mean, sd, worst and best, and the bar."""
+    lines = ["| notebook | metric | seeds | mean | sd | worst | best | bar | every seed meets it |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, data in sorted(spreads.items()):
+        for metric, entry in data["metrics"].items():
+            lines.append(f"| {name} | {metric} | {entry['n']} | {_fmt(entry['mean'])} | {_fmt(entry['sd'])} | "
+                         f"{_fmt(entry['worst'])} | {_fmt(entry['best'])} | {entry['bar']} | "
+                         f"{'yes' if entry['every_seed_meets_bar'] else '**no**'} |")
+    if not spreads:
+        lines.append("| *no seed study committed yet* |  |  |  |  |  |  |  |  |")
+    machines = sorted({f"{d['machine'].get('cpu', '?')}, {d.get('threads_per_kernel', '?')} thread(s) per kernel"
+                       for d in spreads.values() if isinstance(d.get("machine"), dict)})
+    if machines:
+        lines += ["", "Seed studies measured on " + " / ".join(machines) + "; seeds replace the one "
+                  "each notebook passes to `start()`; data files stay the same."]
+    return "\n".join(lines)
+
+
 def _machine_text(run: dict) -> str:
     machine = run.get("machine") or {}
     threads = run.get("threads")
     return (f"{machine.get('cpu', 'an unknown CPU')}, {machine.get('cores', '?')} cores, "
-            f"{machine.get('system', '')}; {run.get('jobs', '?')} notebooks at a time, "
+            f"{machine.get('system', '')}; {run.get('jobs', '?')} notebook{'s' if run.get('jobs') != 1 else ''} at a time, "
             f"{threads} thread{'s' if threads != 1 else ''} per kernel").replace(", ;", ";")
 
 
@@ -216,7 +259,7 @@ def update_readme(path: Path, allow_failed: bool = False) -> Path:
         the results are partial or untrustworthy (see :func:`load_published_results`).
     """
     text = path.read_text(encoding="utf-8")
-    for name in ("notebooks", "results"):
+    for name in ("notebooks", "results", "spreads"):
         _replace_between(text, name, "", path)   # markers first: say so before anything else
     results = load_published_results(allow_failed=allow_failed)
     timings_path = config.project_root() / "build" / "timings.json"
@@ -231,5 +274,6 @@ def update_readme(path: Path, allow_failed: bool = False) -> Path:
     seconds = {name: data.get("seconds") for name, data in results.items()}
     text = _replace_between(text, "notebooks", notebook_table(seconds, timing_note(results, timings)), path)
     text = _replace_between(text, "results", results_table(records, failed), path)
+    text = _replace_between(text, "spreads", spread_table(load_spreads()), path)
     atomic_write_text(path, text)
     return path

@@ -49,6 +49,10 @@ class BarMissed(AssertionError):
     """A metric missed its bar. The message names the notebook, metric, value and bar."""
 
 
+class ClaimFailed(AssertionError):
+    """A sentence the notebook states from its run stopped being true; the message quotes it."""
+
+
 class ResultsError(ValueError):
     """A results file is missing, corrupt or not the runner's; the message names the file and the fix."""
 
@@ -180,11 +184,110 @@ def expect(name: str, value: Any, *, at_least: float | None = None, at_most: flo
     note_txt = f"; {note}" if note else ""
     status = "passed" if passed else "FAILED"
     print(f"{status}: {name} = {number:.4g}  (bar {record['bar']} in {mode} mode{coursework_txt}{note_txt})")
-    if not passed:
+    if not passed and _seed_study():
+        print("  (seed study: recorded, not stopping)")
+    elif not passed:
         raise BarMissed(
             f"{notebook}: '{name}' = {number:.4g} is outside its bar {record['bar']} "
             f"({mode} mode). Look at the work above (did training converge? is the data "
             f"prepared as the task says?) and run again; bars are never lowered to make a run pass.")
+
+
+def _claim_value(statement: str, key: str, value: Any):
+    """A value shown beside a claim, as JSON can hold it (finite floats, ints, strings)."""
+    if isinstance(value, (str, bool)) or type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_"):
+        return value if isinstance(value, str) else bool(value)
+    try:
+        return _real(f"claim {statement[:40]!r}", key, value)
+    except ValueError:
+        raise ValueError(f"claim({statement[:60]!r}): the value {key}={value!r} is not a finite number "
+                         "or a string; pass what the sentence quotes, e.g. float(acc)") from None
+
+
+def claim(statement: str, holds: Any, **values: Any) -> None:
+    """Check a sentence the notebook states from its run, and stop the run when it turns false.
+
+    Put the check in the cell before the prose that states it (or in the
+    generated answer that states it): when a re-run changes the numbers so
+    that the sentence no longer holds, the full run stops here instead of
+    publishing a false sentence.
+
+    Parameters
+    ----------
+    statement : str
+        The sentence (or its gist) as the notebook states it, e.g.
+        ``"scaled inputs beat raw inputs in every seed"``.
+    holds : bool
+        Whether it is true in this run, computed from the run's values
+        (``bool`` or NumPy bool; a number is refused, so that ``claim(s, acc)``
+        cannot pass by accident).
+    **values
+        The numbers the sentence rests on (finite reals or strings); printed and recorded.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ClaimFailed
+        When ``holds`` is false in a full run of the runner (``make run``,
+        ``make reference``: ``MLCOURSE_CLAIMS=stop``). Elsewhere a false claim
+        is recorded and printed but does not stop the run: in fast mode (tiny
+        data, few epochs, numbers that mean little), in a seed study, and in a
+        student's Jupyter or a grading run, where it tells the student that
+        their numbers differ from the reference run the text describes.
+    ValueError
+        If ``holds`` is not a bool or a value is not a finite number or string.
+
+    Example
+    -------
+    >>> claim("Adam ends above plain SGD", adam > sgd, adam=adam, sgd=sgd)   # doctest: +SKIP
+    claim holds: Adam ends above plain SGD  (adam=0.7412, sgd=0.6786)
+    """
+    if not isinstance(statement, str) or not statement.strip():
+        raise ValueError(f"claim(): statement must be a non-empty string, got {statement!r}")
+    if not (isinstance(holds, bool) or type(holds).__module__ == "numpy" and type(holds).__name__ in ("bool", "bool_")):
+        raise ValueError(f"claim({statement[:60]!r}): holds must be a bool computed from the run "
+                         f"(e.g. a > b), got {type(holds).__name__} {holds!r}")
+    holds = bool(holds)
+    shown = {key: _claim_value(statement, key, value) for key, value in values.items()}
+    fast = config.is_fast()
+    notebook = config.notebook_name()
+    mode = "fast" if fast else "full"
+    record = {
+        "notebook": notebook, "metric": f"claim: {statement}", "kind": "claim", "claim": statement,
+        "holds": holds, "values": shown, "mode": mode, "passed": holds or fast,
+        "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    _record_from_kernel(record)
+    detail = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items())
+    detail = f"  ({detail})" if detail else ""
+    if holds:
+        print(f"claim holds: {statement}{detail}")
+    elif fast or _seed_study():
+        print(f"claim not checked in {'fast mode' if fast else 'a seed study'} "
+              f"(false in this run): {statement}{detail}")
+    elif os.environ.get(config.CLAIMS_ENV) != "stop":
+        # a student's or grader's run: the prose was written from the reference run, say where yours differs
+        print(f"note: in your run this does not hold: {statement}{detail}; the text was written "
+              "from the reference run, so read it against your own numbers")
+    else:
+        print(f"CLAIM FALSE: {statement}{detail}")
+        raise ClaimFailed(
+            f"{notebook}: the notebook states '{statement}', but this run's numbers contradict it"
+            f"{detail}. Rewrite the sentence (and this check) to say what the numbers show; "
+            "never change the check alone.")
+
+
+def _seed_study() -> bool:
+    """True in a run of ``benchmarks/seed_spread.py``: record every bar and claim, stop at none."""
+    return bool(os.environ.get(config.SEED_ENV, "").strip())
+
+
+def is_claim(record: dict) -> bool:
+    """True for a record of :func:`claim` (not a metric of :func:`expect`)."""
+    return record.get("kind") == "claim"
 
 
 def _record_from_kernel(record: dict) -> None:

@@ -163,6 +163,8 @@ def kernel_environment(name: str, fast: bool, results_file: Path, threads: int |
     env["PYTHONHASHSEED"] = "0"
     env.pop("MPLBACKEND", None)              # Agg would drop the figures from the outputs
     env.pop("JPY_SESSION_NAME", None)        # a run from a Jupyter terminal is not interactive
+    env.pop(config.SEED_ENV, None)           # only a seed study (benchmarks/) changes the seeds
+    env[config.CLAIMS_ENV] = "stop"          # a false claim stops the runner's full runs (make run/reference)
     return env
 
 
@@ -609,14 +611,22 @@ def format_table(runs: list[NotebookRun]) -> str:
     errors = {}
     for run in runs:
         first = (run.path.stem, run.status, f"{run.seconds:6.1f} s")
-        if not run.metrics:
-            rows.append(first + ("", "", "", ""))
-        for i, rec in enumerate(run.metrics):
+        metrics = [r for r in run.metrics if r.get("kind") != "claim"]
+        claims = [r for r in run.metrics if r.get("kind") == "claim"]
+        lines_of_run = []
+        for rec in metrics:
             coursework = f"{rec['coursework']:.4g}" if rec.get("coursework") is not None else ""
             flag = "" if rec.get("passed") else "  MISSED"
             note = f" ({rec['note']})" if rec.get("note") else ""
-            rows.append((first if i == 0 else ("", "", "")) +
-                        (rec["metric"], f"{rec['value']:.4g}{flag}", rec["bar"] + note, coursework))
+            lines_of_run.append((rec["metric"], f"{rec['value']:.4g}{flag}", rec["bar"] + note, coursework))
+        if claims:
+            false = sum(not r.get("holds") for r in claims)
+            text = f"{len(claims) - false} hold" + (f", {false} false" if false else "")
+            lines_of_run.append(("claims", text, "", ""))
+        if not lines_of_run:
+            lines_of_run.append(("", "", "", ""))
+        for i, row in enumerate(lines_of_run):
+            rows.append((first if i == 0 else ("", "", "")) + row)
         if run.status == "failed":
             errors[len(rows) - 1] = f"  error: cell {run.failed_cell}: {run.error}"
     widths = [max(len(str(r[c])) for r in rows) for c in range(len(rows[0]))]

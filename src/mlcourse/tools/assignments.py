@@ -86,6 +86,7 @@ STUDENT_NAMES: dict[str, str] = {
     # set-up and checks
     "mlcourse.config.start": "seeds, fast mode, quiet TensorFlow: set-up, not an exercise",
     "mlcourse.results.expect": "the visible self-check of a test cell",
+    "mlcourse.results.claim": "checks a sentence of the text against the run; computes nothing",
     # data: loading and verifying files or generating the given data set
     "mlcourse.data.digit_sums.digit_sum_problems": "checks the student's data against part (a); makes none",
     "mlcourse.data.digit_sums.positive_rate": "exact share of positive series, beyond the exercise",

@@ -1,0 +1,66 @@
+"""Seed studies (benchmarks/spreads/): at least five seeds, and every notebook bar at or below the worst seed."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+import pytest
+
+from mlcourse import config, report
+from mlcourse.notebooks import read_notebook
+
+ROOT = config.project_root()
+SPREADS = sorted((ROOT / "benchmarks" / "spreads").glob("*.json"))
+
+
+def notebook_bars(name: str) -> dict[str, dict]:
+    """``expect("metric", ..., at_least=..., at_most=...)`` calls with literal bars in a notebook's code."""
+    bars = {}
+    for cell in read_notebook(ROOT / "notebooks" / f"{name}.ipynb").cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse("\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("%", "!"))))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "expect"
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                kw = {k.arg: k.value for k in node.keywords}
+                bar = {}
+                for key in ("at_least", "at_most"):
+                    if key in kw:
+                        try:
+                            bar[key] = ast.literal_eval(kw[key])
+                        except ValueError:
+                            bar[key] = None   # computed bar: checked by the notebook itself
+                bars[node.args[0].value] = bar
+    return bars
+
+
+def test_the_readme_table_is_built_from_every_spreads_file():
+    spreads = report.load_spreads()
+    table = report.spread_table(spreads)
+    for name, data in spreads.items():
+        for metric in data["metrics"]:
+            assert f"| {name} | {metric} |" in table
+
+
+@pytest.mark.parametrize("path", SPREADS, ids=lambda p: p.stem)
+def test_spread_has_five_seeds_and_every_literal_bar_sits_at_or_below_the_worst_seed(path):
+    data = json.loads(path.read_text())
+    assert len(data["seeds"]) >= 5, f"{path.name}: {len(data['seeds'])} seeds; a bar needs at least 5"
+    assert all(r["status"] == "ok" for r in data["runs"]), data["runs"]
+    bars = notebook_bars(data["notebook"])
+    for metric, entry in data["metrics"].items():
+        values = list(entry["values"].values())
+        assert len(values) == len(data["seeds"]), f"{metric} was not measured for every seed"
+        bar = bars.get(metric)
+        if bar is None:
+            continue          # a metric the notebook no longer records
+        lo, hi = bar.get("at_least"), bar.get("at_most")
+        if lo is not None:
+            assert min(values) >= lo, f"{data['notebook']}: {metric} bar >= {lo} above the worst seed {min(values)}"
+        if hi is not None:
+            assert max(values) <= hi, f"{data['notebook']}: {metric} bar <= {hi} below the worst seed {max(values)}"
