@@ -576,3 +576,52 @@ def plot_weight_distributions(model, *, axes=None, bins: int = 60, title: str | 
         axes[0].figure.suptitle(title)
     axes[0].figure.tight_layout()
     return axes
+
+
+def plot_over_seeds(table, x: str, value: str = "value", *, ax=None, reference: float | None = None,
+                    reference_label: str = "reference", xlabel: str | None = None,
+                    ylabel: str | None = None, title: str | None = None):
+    """Draw each seed's result as a dot and the mean +/- sd per setting as an error bar.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        What :func:`mlcourse.training.repeat_over_seeds` returned.
+    x : str
+        The setting column on the horizontal axis (numeric).
+    value : str
+        The measured column on the vertical axis.
+    ax : matplotlib Axes, optional
+    reference : float, optional
+        Draw a dashed horizontal line here (e.g. the Bayes accuracy).
+    reference_label, xlabel, ylabel, title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If a named column is missing.
+    """
+    import matplotlib.pyplot as plt
+
+    from .training import summarize_over_seeds
+
+    summary = summarize_over_seeds(table, x, value)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4))
+    jitter = np.random.default_rng(0).uniform(-0.08, 0.08, len(table))
+    ax.scatter(table[x].to_numpy(dtype=float) + jitter, table[value], s=14, alpha=0.45,
+               color="tab:gray", label="one seed")
+    ax.errorbar(summary.index.to_numpy(dtype=float), summary["mean"], yerr=summary["sd"], fmt="o-",
+                color="tab:blue", capsize=4, label=f"mean ± sd over {int(summary['seeds'].max())} seeds")
+    if reference is not None:
+        ax.axhline(reference, color="tab:red", linestyle="--", label=reference_label)
+    ax.set_xticks(summary.index.to_numpy(dtype=float))
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or value)
+    ax.set_title(title or f"{ylabel or value} against {xlabel or x}")
+    ax.legend()
+    return ax

@@ -1,25 +1,37 @@
-"""Train a small compiled Keras model for many epochs inside one TensorFlow graph.
+"""Training helpers for seed studies beyond the exercises: one loop, one sweep.
 
-``model.fit`` pays a fixed cost every epoch (callbacks, iterators, a separate
-validation pass), which for a tiny network on a few hundred samples is far more
-than the arithmetic: on a busy 2-core machine a 1,000-epoch fit of a
-100-100-100 MLP on 400 images takes several minutes. :func:`train_in_graph` runs
-the same mini-batch loop -- reshuffle every epoch, batches of ``batch_size``
-(the last one smaller), one optimizer step per batch, validation at the end of
-every epoch, optional early stopping -- as a single ``tf.function``, so the whole
-run costs about as much as its arithmetic.
+The code an exercise asks for (building, compiling, ``model.fit``) stays in the
+notebooks. What is here only makes the many extra runs of a seed study cheap
+and tidy:
 
-It uses the model's own compiled ``optimizer`` and ``loss``, calls the model with
-``training=True`` (so dropout and ``keras.layers.Random*`` augmentation layers
-are active) and adds the model's regularization penalties to the loss, exactly
-as ``fit`` does. The model stays an ordinary Keras model: ``predict``,
-``evaluate`` and ``save`` work as usual afterwards.
+* :func:`train_in_graph` -- the one training loop. ``model.fit`` pays a fixed
+  cost every epoch (callbacks, iterators, a separate validation pass), which
+  for a tiny network on a few hundred samples is far more than the arithmetic.
+  ``train_in_graph`` runs the same mini-batch loop -- reshuffle every epoch,
+  batches of ``batch_size`` (the last one smaller), one optimizer step per
+  batch, validation at the end of every epoch, optional early stopping with the
+  best weights restored -- as a single ``tf.function``. It uses the model's own
+  compiled ``optimizer`` and ``loss``, calls the model with ``training=True``
+  (so dropout and ``keras.layers.Random*`` layers are active) and adds the
+  model's regularization penalties, exactly as ``fit`` does.
+* :class:`Trainer` -- that loop traced once for an architecture and data set,
+  then reused for every seed: each seed builds a *fresh* model (so initial
+  weights, dropout masks and augmentations follow the seed exactly as in a new
+  notebook) and trains it in the traced loop. Tracing costs more than training
+  a small net, so this is what makes 5-seed studies affordable.
+* :func:`repeat_over_seeds` -- the one sweep: calls a function for every
+  (setting, seed) and returns a tidy table, one row per run (or per epoch);
+  a :class:`Trial` result gives its scores as columns and itself in ``trial``.
+* :func:`summarize_over_seeds` -- mean, sd, min, max, count per setting.
+  (:func:`mlcourse.plots.plot_over_seeds` draws such a table.)
+* :func:`predict`, :func:`accuracy` -- batched inference without per-model tracing.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -186,7 +198,7 @@ class _GraphRunner:
             return tf.add_n([tf.cast(l, tf.float32) for l in model.losses]) if model.losses else 0.0
 
         def run(seed):
-            curves = [tf.TensorArray(tf.float32, size=0, dynamic_size=True) for _ in range(4)]
+            curves = [tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[]) for _ in range(4)]
             best_score, best_epoch, wait, done = tf.constant(np.inf), tf.constant(-1), tf.constant(0), tf.constant(0)
             for epoch in tf.range(epochs):
                 order = tf.argsort(tf.random.stateless_uniform([n], seed=tf.stack([seed, epoch])))
@@ -342,62 +354,228 @@ class Trial:
                 "test_accuracy": self.test_accuracy}
 
 
-def train_over_seeds(build, x, y, *, seeds, x_test, y_test, **train_kwargs) -> list[Trial]:
-    """Train one setting once per seed: reseed, build a fresh model, train, score.
+class Trainer:
+    """One architecture's training, traced once and run for any seed: ``Trainer(...)(seed)`` gives a :class:`Trial`.
 
     Parameters
     ----------
     build : callable
-        ``build()`` returns a new compiled model; it is called right after
+        ``build()`` returns a new compiled model. It is called right after
         ``keras.utils.set_random_seed(seed)``, so initial weights, dropout masks
-        and augmentations all follow the seed.
+        and augmentations all follow the seed, as in a fresh notebook.
     x, y : array-like
         Training data (and, with ``validation_split``, the validation data).
-    seeds : sequence of int
-        One run per seed.
-    x_test, y_test : array-like
-        Held-out test data, only scored.
+    x_test, y_test : array-like, optional
+        Held-out data, only scored (``Trial.test_accuracy``; NaN without them).
     **train_kwargs
-        Passed to :func:`train_in_graph` (``epochs``, ``validation_split``, ``patience``...).
+        As for :func:`train_in_graph`: ``epochs``, ``batch_size``,
+        ``validation_split`` or ``validation_data``, ``patience``, ``monitor``.
+
+    Notes
+    -----
+    The loop is traced on a twin model (the host) that belongs to no trial:
+    every seed builds a fresh model, copies all its variables (weights, the
+    seed states of dropout and ``Random*`` layers, the optimizer's state) into
+    the host, trains there and copies the result back. A trial therefore ends
+    exactly where :func:`train_in_graph` on a freshly built model would.
+
+    Example
+    -------
+    >>> trainer = Trainer(make_model, X, Y, x_test=Xt, y_test=Yt, epochs=300,
+    ...                   validation_split=0.5, patience=20)              # doctest: +SKIP
+    >>> table = repeat_over_seeds(trainer, [{}], seeds=[0, 1, 2])          # doctest: +SKIP
+    >>> table["test_accuracy"].round(3).tolist()                            # doctest: +SKIP
+    [0.984, 0.987, 0.985]
+    """
+
+    def __init__(self, build, x, y, *, x_test=None, y_test=None, **train_kwargs):
+        if not callable(build):
+            raise ValueError(f"build must be a function returning a compiled model, got {build!r}")
+        if "seed" in train_kwargs or "seeds" in train_kwargs:
+            raise ValueError("give the seed when calling the trainer: trainer(seed)")
+        unknown = set(train_kwargs) - {"epochs", *_TRAIN_DEFAULTS}
+        if unknown:
+            raise ValueError(f"unknown training arguments {sorted(unknown)}; "
+                             f"use {sorted({'epochs', *_TRAIN_DEFAULTS})}")
+        if "epochs" not in train_kwargs:
+            raise ValueError("give epochs=...")
+        if (x_test is None) != (y_test is None):
+            raise ValueError("give both x_test and y_test, or neither")
+        self.build, self.x, self.y = build, x, y
+        self.x_test, self.y_test = x_test, y_test
+        self.train_kwargs = {**_TRAIN_DEFAULTS, **train_kwargs}
+        self._runner = self._host = None
+
+    def __call__(self, seed: int) -> "Trial":
+        """Build a fresh model under ``seed``, train it, score it."""
+        import keras
+
+        seed = _check_int("seed", seed, 0)
+        keras.utils.set_random_seed(seed)
+        model = self.build()
+        if self._runner is None:
+            self._host = self.build()
+            self._runner = _GraphRunner(self._host, self.x, self.y, **self.train_kwargs)
+        _copy_state(model, self._host)
+        history = self._runner(seed)
+        _copy_state(self._host, model)
+        kept = (history.best_epoch or history.epochs_run) - 1
+        val = history.history["val_accuracy"][kept] if "val_accuracy" in history.history else float("nan")
+        test = accuracy(model, self.x_test, self.y_test) if self.x_test is not None else float("nan")
+        return Trial(seed=seed, model=model, history=history, val_accuracy=float(val), test_accuracy=test)
+
+
+def train_over_seeds(build, x, y, *, seeds, x_test, y_test, **train_kwargs) -> list[Trial]:
+    """Deprecated: ``[Trainer(build, x, y, x_test=..., y_test=..., **kw)(s) for s in seeds]``.
+
+    Kept only while notebooks move to :class:`Trainer` and :func:`repeat_over_seeds`; it will be removed.
+    """
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    trainer = Trainer(build, x, y, x_test=x_test, y_test=y_test, **train_kwargs)
+    return [trainer(seed) for seed in seeds]
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def _check_seeds(seeds) -> list[int]:
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed, got none")
+    for s in seeds:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool) or s < 0:
+            raise ValueError(f"seeds must be non-negative integers, got {s!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct (a repeated seed repeats a run), got {seeds}")
+    return [int(s) for s in seeds]
+
+
+def repeat_over_seeds(run: Callable[..., Any], settings: Iterable[Mapping[str, Any]], seeds: Iterable[int],
+                      *, progress: Callable[[Iterable], Iterable] | None = None):
+    """Call ``run(**setting, seed=seed)`` for every setting and seed; one row per call.
+
+    Parameters
+    ----------
+    run : callable
+        Takes the setting's keyword arguments plus ``seed`` and returns a number,
+        a :class:`Trial` (its :meth:`Trial.as_row` scores become columns, and the
+        trial itself -- with its trained model -- the ``trial`` column),
+        a dict of named numbers (several metrics of one run), or a dict of
+        equal-length per-epoch lists such as ``history.history`` (or the
+        ``History`` itself), which gives one row per epoch and an ``epoch``
+        column counted from 1 (or taken from an ``"epoch"`` list in the dict,
+        for results recorded at chosen epochs only).
+    settings : iterable of mappings
+        E.g. ``[{"units": 1}, {"units": 2}]``; keys become columns.
+    seeds : iterable of int
+        Distinct non-negative seeds, the same for every setting.
+    progress : callable, optional
+        Wraps the list of runs, e.g. ``cfg.progress``, to show a progress bar.
 
     Returns
     -------
-    list of Trial
+    pandas.DataFrame
+        The setting's columns, ``seed`` (and ``epoch`` for per-epoch results),
+        and ``value`` or one column per key of the dict ``run`` returned.
 
     Raises
     ------
     ValueError
-        If ``seeds`` is empty, or from :func:`train_in_graph`.
+        If there are no settings, a setting is not a mapping or uses the key
+        ``seed``, the seeds are empty, negative or repeated, or ``run`` returns
+        something that is not a number or a dict of numbers.
 
     Example
     -------
-    >>> trials = train_over_seeds(make_model, X, Y, seeds=[0, 1, 2], x_test=Xt, y_test=Yt,
-    ...                           epochs=300, validation_split=0.5, patience=20)  # doctest: +SKIP
-    >>> [t.test_accuracy for t in trials]                                     # doctest: +SKIP
-    [0.984, 0.987, 0.985]
+    >>> table = repeat_over_seeds(lambda k, seed: k * seed, [{"k": 1}, {"k": 2}], seeds=[1, 2])
+    >>> table["value"].tolist()
+    [1.0, 2.0, 2.0, 4.0]
     """
-    import keras
+    import pandas as pd
 
-    seeds = [_check_int("seed", s, 0) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed")
-    if "seed" in train_kwargs:
-        raise ValueError("give seeds=[...], not seed=")
-    trials, runner, host = [], None, None
-    for seed in seeds:
-        keras.utils.set_random_seed(seed)
-        model = build()
-        # The training loop is traced once, on a twin model (the host) that belongs to no
-        # trial: every seed copies its fresh initial state into the host, trains there and
-        # copies the result back, so each trial's model keeps its own trained weights.
-        if runner is None:
-            host = build()
-            runner = _GraphRunner(host, x, y, **{**_TRAIN_DEFAULTS, **train_kwargs})
-        _copy_state(model, host)
-        history = runner(seed)
-        _copy_state(host, model)
-        kept = (history.best_epoch or history.epochs_run) - 1
-        val = history.history["val_accuracy"][kept] if "val_accuracy" in history.history else float("nan")
-        trials.append(Trial(seed=seed, model=model, history=history, val_accuracy=float(val),
-                            test_accuracy=accuracy(model, x_test, y_test)))
-    return trials
+    settings = [dict(s) if isinstance(s, Mapping) else s for s in settings]
+    if not settings:
+        raise ValueError("settings must hold at least one setting, e.g. [{'units': 2}]")
+    for s in settings:
+        if not isinstance(s, dict):
+            raise ValueError(f"each setting must be a mapping of keyword arguments, got {s!r}")
+        if "seed" in s:
+            raise ValueError(f"a setting may not contain 'seed' (seeds are given separately), got {s!r}")
+    seeds = _check_seeds(seeds)
+    jobs = [(setting, seed) for setting in settings for seed in seeds]
+    rows = []
+    for setting, seed in (progress(jobs) if progress is not None else jobs):
+        result = run(**setting, seed=seed)
+        rows.extend(_rows_of(result, {**setting, "seed": seed}))
+    return pd.DataFrame(rows)
+
+
+def _rows_of(result, key: dict) -> list[dict]:
+    """One row for a number or a dict of numbers; one row per epoch for a dict of sequences."""
+    if isinstance(result, Trial):
+        return [{**key, **{k: v for k, v in result.as_row().items() if k != "seed"}, "trial": result}]
+    result = getattr(result, "history", result)  # a keras History: use its dict
+    metrics = result if isinstance(result, Mapping) else {"value": result}
+    lengths = {name: len(v) for name, v in metrics.items() if isinstance(v, (list, tuple, np.ndarray))}
+    if lengths and (len(lengths) != len(metrics) or len(set(lengths.values())) != 1):
+        raise ValueError(f"run({key}) returned a dict mixing numbers and sequences, or sequences of "
+                         f"different lengths {lengths}; return numbers, or equal-length per-epoch lists")
+    epochs = next(iter(lengths.values())) if lengths else None
+    rows = []
+    for i in range(epochs if epochs is not None else 1):
+        row = dict(key)
+        if epochs is not None:
+            row["epoch"] = int(metrics["epoch"][i]) if "epoch" in metrics else i + 1
+        for name, value in metrics.items():
+            if epochs is not None and name == "epoch":
+                continue
+            number = value[i] if epochs is not None else value
+            try:
+                row[name] = float(number)
+            except (TypeError, ValueError):
+                raise ValueError(f"run({key}) returned {name}={number!r}; expected a number, a dict "
+                                 "of numbers, or a dict of per-epoch lists (a keras History)") from None
+        rows.append(row)
+    return rows
+
+
+def summarize_over_seeds(table, by: str | Sequence[str], value: str = "value"):
+    """Mean, standard deviation, min, max and number of seeds of ``value`` per setting.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        What :func:`repeat_over_seeds` returned.
+    by : str or sequence of str
+        The setting column(s) to group by.
+    value : str
+        The measured column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``by``, columns ``mean``, ``sd`` (sample sd, ddof=1; 0 for a
+        single seed), ``min``, ``max``, ``seeds``.
+
+    Raises
+    ------
+    ValueError
+        If a named column is missing.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"k": [1, 1], "seed": [0, 1], "value": [0.5, 0.7]})
+    >>> float(summarize_over_seeds(t, "k").loc[1, "mean"].round(3))
+    0.6
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in [*by, value] if c not in table.columns]
+    if missing:
+        raise ValueError(f"columns {missing} are not in the table; it has {list(table.columns)}")
+    grouped = table.groupby(by)[value]
+    summary = grouped.agg(mean="mean", sd="std", min="min", max="max", seeds="count")
+    summary["sd"] = summary["sd"].fillna(0.0)
+    return summary
