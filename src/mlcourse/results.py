@@ -28,11 +28,11 @@ import json
 import math
 import numbers
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from . import config
+from ._atomic import replace_atomically
 from .reference import coursework_value
 
 #: Folder, under ``build/``, of the runner's results files.
@@ -443,33 +443,13 @@ def check_results_files(folder: Path | None = None) -> list[tuple[Path, str]]:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half.
+    """Write ``text`` (UTF-8) to ``path`` so that readers see the old file or the new one, never half.
 
     The temporary file sits beside the target (``.<name>.<random>.tmp``) and is
     removed on any error; :func:`remove_stale_temporaries` removes those a
-    killed process left.
+    killed process left. (The same writer as the data files': ``mlcourse._atomic``.)
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp creates 0600; keep the old file's mode, or the usual 0644 under the umask
-        if path.exists():
-            mode = path.stat().st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    replace_atomically(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def remove_stale_temporaries(folder: Path, older_than: float = 3600.0) -> list[Path]:

@@ -16,21 +16,11 @@ works when the checkout is read-only).
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from .._atomic import replace_atomically
 from .manifest import DataError
-
-
-def _file_mode(path: Path) -> int:
-    """The mode a new file gets (0o666 less the umask), or the mode of the file it replaces."""
-    with contextlib.suppress(OSError):
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _write_error(path: Path, err: OSError, fix: str) -> DataError:
@@ -77,25 +67,9 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], None], *, fix: st
         raise DataError(f"{path} is a directory where a data file belongs; remove it "
                         f"(`rm -r {path}`), then {fix}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        mode = _file_mode(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:
+        return replace_atomically(path, write)
+    except OSError as err:   # the target is unchanged and no temporary file is left
         raise _write_error(path, err, fix) from err
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)  # mkstemp makes 0o600; data files are readable like any other
-        os.replace(tmp, path)
-    except BaseException as err:  # a failed write, or Ctrl-C: never leave the temporary file
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(err, OSError):
-            raise _write_error(path, err, fix) from err
-        raise
-    return path
 
 
 def write_text_if_changed(path: str | Path, text: str, *, fix: str) -> bool:
