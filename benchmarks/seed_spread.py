@@ -58,18 +58,20 @@ def parse_seeds(text: str) -> list[int]:
     return sorted(seeds)
 
 
-def run_seed(path: Path, seed: int, out: Path, threads: int, kernels: _Kernels) -> dict:
-    """Execute ``path`` in full mode with ``seed``; return its records, status and time."""
+def run_seed(path: Path, seed: int | None, out: Path, threads: int, kernels: _Kernels, tag: str = "") -> dict:
+    """Execute ``path`` in full mode with ``seed`` (None: the notebook's own); return its records, status and time."""
     name = path.stem
-    records_file = out / f"seed{seed}.records.json"
+    tag = tag or f"seed{seed}"
+    records_file = out / f"{tag}.records.json"
     records_file.unlink(missing_ok=True)
     nb = read_notebook(path)
     client = _client_class()(nb, timeout=DEFAULT_CELL_TIMEOUT, kernel_name="python3",
                              resources={"metadata": {"path": str(path.parent.resolve())}})
-    client.mlcourse_prefix = str(out / f"kernel-seed{seed}")
+    client.mlcourse_prefix = str(out / f"kernel-{tag}")
     client.mlcourse_kernels = kernels
     env = kernel_environment(name, False, records_file, threads)
-    env[config.SEED_ENV] = str(seed)
+    if seed is not None:
+        env[config.SEED_ENV] = str(seed)
     started = time.monotonic()
     status, error = "ok", ""
     try:
@@ -77,7 +79,7 @@ def run_seed(path: Path, seed: int, out: Path, threads: int, kernels: _Kernels) 
     except Exception as err:  # noqa: BLE001 - a failing seed is a result too
         status, error = "failed", f"{type(err).__name__}: {str(err).strip().splitlines()[-1] if str(err).strip() else ''}"
     seconds = time.monotonic() - started
-    write_notebook(nb, out / f"seed{seed}.ipynb")
+    write_notebook(nb, out / f"{tag}.ipynb")
     records = [r for r in load_records(records_file) if r.get("mode") == "full"]
     return {"seed": seed, "status": status, "error": error, "seconds": round(seconds, 1), "records": records}
 

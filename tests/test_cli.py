@@ -73,7 +73,8 @@ def test_readme_command_reports_what_is_missing(tmp_path, monkeypatch, capsys):
 
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "notebooks" / "01_x.ipynb")
     (tmp_path / "README.md").write_text("<!-- notebooks:start -->\n<!-- notebooks:end -->\n"
-                                        "<!-- results:start -->\n<!-- results:end -->\n<!-- spreads:start -->\n<!-- spreads:end -->\n")
+                                        "<!-- results:start -->\n<!-- results:end -->\n<!-- spreads:start -->\n<!-- spreads:end -->\n"
+                      "<!-- threads:start -->\n<!-- threads:end -->\n")
     assert cli.main(["readme"]) == 1
     err = capsys.readouterr().err
     assert "no full-mode results for 01_x" in err and "python -m mlcourse run notebooks/01_x.ipynb" in err

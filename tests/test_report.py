@@ -33,7 +33,8 @@ def project(tmp_path, monkeypatch):
     readme = tmp_path / "README.md"
     readme.write_text("# x\n<!-- notebooks:start -->\nold\n<!-- notebooks:end -->\n"
                       "<!-- results:start -->\nold\n<!-- results:end -->\n"
-                      "<!-- spreads:start -->\nold\n<!-- spreads:end -->\n")
+                      "<!-- spreads:start -->\nold\n<!-- spreads:end -->\n"
+                      "<!-- threads:start -->\n<!-- threads:end -->\n")
     return tmp_path
 
 
@@ -173,6 +174,8 @@ def test_current_readme_tables_come_out_the_same_from_the_same_records(tmp_path,
     monkeypatch.setenv("MLCOURSE_ROOT", str(tmp_path))
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
     shutil.copytree(ROOT / "benchmarks" / "spreads", tmp_path / "benchmarks" / "spreads")
+    if (ROOT / "benchmarks" / "threads.json").exists():
+        shutil.copyfile(ROOT / "benchmarks" / "threads.json", tmp_path / "benchmarks" / "threads.json")
     readme = tmp_path / "README.md"
     shutil.copyfile(ROOT / "README.md", readme)
     original = readme.read_text()

@@ -169,6 +169,38 @@ def spread_table(spreads: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def thread_table(threads: dict, spreads: dict[str, dict]) -> str:
+    """Markdown table of ``benchmarks/threads.json``: each metric with 1 and N threads per kernel, against the seed spread."""
+    lines = ["| notebook | metric | default threads | other threads | difference | seed spread (worst to best) |",
+             "|---|---|---|---|---|---|"]
+    for name, data in sorted((threads or {}).get("notebooks", {}).items()):
+        metrics = data.get("metrics", {})
+        changed = {m: e for m, e in metrics.items() if not e.get("identical")}
+        if not changed:
+            lines.append(f"| {name} | all {len(metrics)} metrics | {data.get('base_threads')} | "
+                         f"{data.get('threads')} | identical | |")
+        for metric, entry in changed.items():
+            spread = spreads.get(name, {}).get("metrics", {}).get(metric)
+            width = f"{_fmt(spread['min'])} to {_fmt(spread['max'])}" if spread else "not studied"
+            lines.append(f"| {name} | {metric} | {_fmt(entry['base'])} ({data.get('base_threads')}) | "
+                         f"{_fmt(entry['other'])} ({data.get('threads')}) | {_fmt(entry['difference'])} | {width} |")
+    if len(lines) == 2:
+        lines.append("| *not measured yet* |  |  |  |  |  |")
+    return "\n".join(lines)
+
+
+def load_threads(path: Path | None = None) -> dict:
+    """``benchmarks/threads.json`` (see ``benchmarks/thread_variation.py``), or {} when absent."""
+    path = Path(path or config.project_root() / "benchmarks" / "threads.json")
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ResultsError(f"{path} is not readable JSON ({err}); remake it with "
+                           "`python benchmarks/thread_variation.py --threads 2 notebooks/*.ipynb`") from None
+
+
 def _machine_text(run: dict) -> str:
     machine = run.get("machine") or {}
     threads = run.get("threads")
@@ -259,7 +291,7 @@ def update_readme(path: Path, allow_failed: bool = False) -> Path:
         the results are partial or untrustworthy (see :func:`load_published_results`).
     """
     text = path.read_text(encoding="utf-8")
-    for name in ("notebooks", "results", "spreads"):
+    for name in ("notebooks", "results", "spreads", "threads"):
         _replace_between(text, name, "", path)   # markers first: say so before anything else
     results = load_published_results(allow_failed=allow_failed)
     timings_path = config.project_root() / "build" / "timings.json"
@@ -274,6 +306,8 @@ def update_readme(path: Path, allow_failed: bool = False) -> Path:
     seconds = {name: data.get("seconds") for name, data in results.items()}
     text = _replace_between(text, "notebooks", notebook_table(seconds, timing_note(results, timings)), path)
     text = _replace_between(text, "results", results_table(records, failed), path)
-    text = _replace_between(text, "spreads", spread_table(load_spreads()), path)
+    spreads = load_spreads()
+    text = _replace_between(text, "spreads", spread_table(spreads), path)
+    text = _replace_between(text, "threads", thread_table(load_threads(), spreads), path)
     atomic_write_text(path, text)
     return path
