@@ -7,7 +7,17 @@ Two committed files, made by ``scripts/make_lasso_data.py`` (which calls
   student sees.
 * ``data/lasso_truth.npz``: the true coefficients and how the data were drawn,
   kept apart so that a notebook reveals them only when it grades its own
-  estimates.
+  estimates. It records the sha256 of the data file it describes
+  (``data_sha256``): :func:`load_lasso_truth` gives the truth only for a data
+  set with exactly those bytes, and ``None`` for any other.
+
+Your own data instead: set ``MLCOURSE_LASSO_DATA=/path/to/file.npz`` (an
+``.npz`` with ``X`` of shape (n, p) and ``y`` of shape (n,), finite real
+numbers, e.g. written by ``numpy.savez(path, X=X, y=y)``) before starting
+Jupyter, or pass the path to :func:`load_lasso`. Such a file is checked for
+shape and content, not against ``data/MANIFEST``; its source line names it, and
+since no truth file describes it, notebook 07 skips its grading against the
+truth.
 
 How the data are drawn (seed :data:`SEED`):
 
@@ -33,16 +43,19 @@ with fixed timestamps, read with ``allow_pickle=False``.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 import numpy as np
 
 from .. import config
 from ._io import atomic_write
-from .manifest import DataError, check_manifest, load_npz, verify
+from .manifest import DataError, check_manifest, load_npz, manifest_sha256, sha256_file, verify
 
 N, P = 100, 50
 SIGMA = 0.4
@@ -53,6 +66,10 @@ N_STRONG, N_WEAK = 5, 4
 SCALES = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0)
 DATA_FILE = "lasso.npz"
 TRUTH_FILE = "lasso_truth.npz"
+#: Environment variable naming a user's own ``.npz`` (``X`` (n, p), ``y`` (n,)) to load instead of the generated file.
+DATA_ENV = "MLCOURSE_LASSO_DATA"
+#: Fewest rows a user's file may have: notebook 07 cross-validates (5 folds) inside a 5-fold cross-validation.
+MIN_ROWS = 20
 #: Files committed under ``data/`` whose sha256 must be in ``data/MANIFEST``.
 VENDORED_FILES = (DATA_FILE, TRUTH_FILE)
 
@@ -61,6 +78,37 @@ SOURCE = (f"generated: y = X beta + {SIGMA} eps, n={N}, p={P}, {N_STRONG} strong
           f"data/{DATA_FILE} by scripts/make_lasso_data.py")
 FIX = ("restore it with `git checkout -- data/{name}` or regenerate it with "
        "`python scripts/make_lasso_data.py`")
+USER_FIX = ("save your data as an .npz holding X of shape (n, p) and y of shape (n,), finite real numbers "
+            "(`numpy.savez(path, X=X, y=y)`), or unset " + DATA_ENV + " to use the generated data/" + DATA_FILE)
+
+
+class LassoData(NamedTuple):
+    """What :func:`load_lasso` returns.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n, p), float64
+        The predictors, one row per observation.
+    y : ndarray of shape (n,), float64
+        The response.
+    source : str
+        One line saying where the data come from (it names the file); print it.
+    path : pathlib.Path
+        The file read.
+    sha256 : str
+        The file's sha256: :func:`load_lasso_truth` attaches the truth only to the
+        data whose hash it records.
+    generated : bool
+        True when the file holds exactly the generated ``data/lasso.npz`` (its
+        truth exists, and the notebook's bars were set on it).
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    source: str
+    path: Path
+    sha256: str
+    generated: bool
 
 
 @dataclass(frozen=True)
@@ -81,6 +129,8 @@ class LassoTruth:
         Standard deviation of each column of ``X`` in the population.
     x_cov : ndarray of shape (50, 50)
         Population covariance of a row of ``X`` (mean zero).
+    data_sha256 : str
+        sha256 of the data file these numbers describe (``data/lasso.npz``).
     """
 
     beta: np.ndarray
@@ -89,6 +139,7 @@ class LassoTruth:
     sigma: float
     x_scale: np.ndarray
     x_cov: np.ndarray
+    data_sha256: str
 
     @property
     def support(self) -> np.ndarray:
@@ -132,7 +183,9 @@ def generate_lasso(seed: int = SEED) -> tuple[dict[str, np.ndarray], dict[str, n
     data : dict
         ``X`` (100, 50) and ``y`` (100,), float64.
     truth : dict
-        ``beta``, ``strong``, ``weak``, ``sigma`` (shape (1,)), ``x_scale``, ``x_cov``.
+        ``beta``, ``strong``, ``weak``, ``sigma`` (shape (1,)), ``x_scale``, ``x_cov``, and
+        ``data_sha256`` (a 0-d string array): the sha256 of ``data`` as :func:`write_npz`
+        writes it, which links the truth to exactly that file.
 
     Example
     -------
@@ -168,8 +221,32 @@ def generate_lasso(seed: int = SEED) -> tuple[dict[str, np.ndarray], dict[str, n
     x_cov = np.multiply.outer(scale, scale) * RHO ** lags
     data = {"X": X, "y": y}
     truth = {"beta": beta, "strong": strong, "weak": weak, "sigma": np.array([SIGMA]),
-             "x_scale": scale, "x_cov": x_cov}
+             "x_scale": scale, "x_cov": x_cov,
+             "data_sha256": np.array(hashlib.sha256(npz_bytes(data)).hexdigest())}
     return data, truth
+
+
+def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
+    """The bytes :func:`write_npz` writes for ``arrays`` (members sorted, fixed timestamps).
+
+    Raises
+    ------
+    ValueError
+        If an array has dtype object (it would need a pickle).
+    """
+    contents = {name: np.asarray(arrays[name], order="C") for name in sorted(arrays)}  # keeps 0-d arrays 0-d
+    for name, array in contents.items():
+        if array.dtype == object:
+            raise ValueError(f"array '{name}' has dtype object; only plain numeric arrays are written")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in contents.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            with archive.open(info, "w") as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+    return buffer.getvalue()
 
 
 def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray]) -> Path:
@@ -188,92 +265,181 @@ def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray]) -> Path:
         If the file cannot be written (a directory in its place, a read-only
         folder); the old file, if any, is left as it was.
     """
-    contents = {name: np.asarray(arrays[name], order="C") for name in sorted(arrays)}  # keeps 0-d arrays 0-d
-    for name, array in contents.items():
-        if array.dtype == object:
-            raise ValueError(f"array '{name}' has dtype object; only plain numeric arrays are written")
-
-    def write(handle) -> None:
-        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
-            for name, array in contents.items():
-                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                info.create_system = 3
-                info.external_attr = 0o644 << 16
-                with archive.open(info, "w") as member:
-                    np.lib.format.write_array(member, array, allow_pickle=False)
-
-    return atomic_write(path, write, fix="run `python scripts/make_lasso_data.py` again")
+    return atomic_write(path, lambda handle: handle.write(npz_bytes(arrays)),
+                        fix="run `python scripts/make_lasso_data.py` again")
 
 
 def _path(path: str | Path | None, name: str) -> Path:
     return Path(path) if path is not None else config.data_dir() / name
 
 
-def load_lasso(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray, str]:
-    """Load the lasso exercise's design matrix and response.
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _user_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read and check ``X`` and ``y`` of a user's file; every error names the file and the fix."""
+    data = load_npz(path, fix=USER_FIX)
+    missing = [key for key in ("X", "y") if key not in data]
+    if missing:
+        raise DataError(f"data file {path} has no array {' or '.join(repr(k) for k in missing)} (it has "
+                        f"{sorted(data)}); {USER_FIX}")
+    X, y = data["X"], data["y"]
+    for key, array in (("X", X), ("y", y)):
+        if array.dtype.kind not in "biuf":
+            raise DataError(f"array '{key}' in {path} has dtype {array.dtype}; the lasso needs real numbers; "
+                            f"{USER_FIX}")
+    if X.ndim != 2:
+        raise DataError(f"array 'X' in {path} has shape {X.shape}; it must be 2-D, (n, p): one row per "
+                        f"observation, one column per predictor; {USER_FIX}")
+    if y.ndim != 1:
+        hint = " (save y.ravel())" if y.ndim == 2 and 1 in y.shape else ""
+        raise DataError(f"array 'y' in {path} has shape {y.shape}; it must be 1-D, (n,){hint}; {USER_FIX}")
+    if len(y) != len(X):
+        raise DataError(f"data file {path}: X has {len(X)} rows but y has {len(y)} values; they must match "
+                        f"(one response per row of X); {USER_FIX}")
+    X, y = X.astype(np.float64), y.astype(np.float64)
+    for key, array in (("X", X), ("y", y)):
+        bad = ~np.isfinite(array)
+        if bad.any():
+            first = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise DataError(f"array '{key}' in {path} holds {int(bad.sum()):,} non-finite value(s) (NaN or inf), "
+                            f"first at index {first}; drop or impute those rows; {USER_FIX}")
+    n, p = X.shape
+    if n < MIN_ROWS or p < 2:
+        raise DataError(f"data file {path} has X of shape {X.shape}; notebook 07 needs at least {MIN_ROWS} "
+                        f"rows (it cross-validates with 5 folds inside 5 folds) and at least 2 columns; "
+                        f"{USER_FIX}")
+    constant = np.flatnonzero(np.ptp(X, axis=0) == 0)
+    if constant.size:
+        raise DataError(f"data file {path}: column(s) {constant[:10].tolist()} of X are constant; drop them "
+                        f"(the lasso fits its own intercept); {USER_FIX}")
+    if np.ptp(y) == 0:
+        raise DataError(f"data file {path}: y is constant, so there is nothing to predict; {USER_FIX}")
+    return X, y
+
+
+def load_lasso(path: str | Path | None = None) -> LassoData:
+    """Load the lasso exercise's design matrix and response: the generated file, or your own.
 
     Parameters
     ----------
     path : path-like, optional
-        Defaults to ``data/lasso.npz``. The file, wherever it is, is checked
-        against the sha256 that ``data/MANIFEST`` records for ``lasso.npz``
-        before it is read.
+        The ``.npz`` to read. Defaults to the file named by the environment variable
+        ``MLCOURSE_LASSO_DATA`` when it is set, else to the generated ``data/lasso.npz``.
+        The generated file is checked against its sha256 in ``data/MANIFEST``
+        before it is read. Any other file is *your data*: it must hold ``X`` of shape
+        (n, p) and ``y`` of shape (n,), real and finite, with n >= 20 rows, p >= 2
+        columns, no constant column and a non-constant ``y`` (write it with
+        ``numpy.savez(path, X=X, y=y)``); no pickles are read.
 
     Returns
     -------
-    X : ndarray of shape (100, 50), float64
-    y : ndarray of shape (100,), float64
-    source : str
+    LassoData
+        ``X`` (n, p) and ``y`` (n,) as float64, ``source`` (naming the file),
+        ``path``, ``sha256`` and ``generated``.
 
     Raises
     ------
     DataError
-        If ``data/MANIFEST`` is missing, empty or has no line for ``lasso.npz``;
-        if the file is missing, a directory, unreadable, does not match its
-        sha256, or holds arrays of the wrong shape or dtype or NaN/inf.
+        Naming the file and the fix: for the generated file, if ``data/MANIFEST`` is
+        missing, empty or has no line for ``lasso.npz``, or the file is missing, a
+        directory, unreadable, does not match its sha256, or holds arrays of the
+        wrong shape or dtype or NaN/inf; for your file, if it is missing, a
+        directory, unreadable, not an ``.npz``, lacks ``X`` or ``y``, or they have
+        the wrong shapes, lengths or dtypes, NaN/inf, too few rows, or a constant
+        column.
 
     Example
     -------
-    >>> X, y, source = load_lasso()
-    >>> X.shape, y.shape
-    ((100, 50), (100,))
+    >>> data = load_lasso()
+    >>> data.X.shape, data.y.shape, data.generated
+    ((100, 50), (100,), True)
+    >>> import os; os.environ["MLCOURSE_LASSO_DATA"] = "mine.npz"   # doctest: +SKIP
+    >>> load_lasso().source                                          # doctest: +SKIP
+    'your data: mine.npz (from MLCOURSE_LASSO_DATA), X 442 x 10, ...'
     """
-    path = _path(path, DATA_FILE)
-    data = load_npz(path, fix=FIX.format(name=DATA_FILE), manifest_name=DATA_FILE, finite=True,
-                    arrays={"X": ((N, P), "float64"), "y": ((N,), "float64")})
-    return data["X"], data["y"], SOURCE
+    default = config.data_dir() / DATA_FILE
+    from_env = path is None and bool(os.environ.get(DATA_ENV, "").strip())
+    if from_env:
+        path = os.environ[DATA_ENV].strip()
+    path = Path(path).expanduser() if path is not None else default
+    if _same_file(path, default):
+        data = load_npz(path, fix=FIX.format(name=DATA_FILE), manifest_name=DATA_FILE, finite=True,
+                        arrays={"X": ((N, P), "float64"), "y": ((N,), "float64")})
+        return LassoData(data["X"], data["y"], SOURCE, path, manifest_sha256(DATA_FILE), True)
+    X, y = _user_arrays(path)
+    sha = sha256_file(path)
+    try:
+        generated = sha == manifest_sha256(DATA_FILE)
+    except DataError:   # no manifest to compare with: then it is not known to be the generated file
+        generated = False
+    origin = f" (from {DATA_ENV})" if from_env else ""
+    tail = ("identical to the generated data/lasso.npz, whose truth applies" if generated else
+            "no truth file describes it, so the grading against the truth is skipped")
+    source = (f"your data: {path}{origin}, X {X.shape[0]} x {X.shape[1]}, y {len(y)}, "
+              f"sha256 {sha[:12]}...; {tail}")
+    return LassoData(X, y, source, path, sha, generated)
 
 
-def load_lasso_truth(path: str | Path | None = None) -> LassoTruth:
-    """Load the true coefficients behind ``data/lasso.npz`` (for grading only).
+def load_lasso_truth(data: LassoData | str | Path, path: str | Path | None = None) -> LassoTruth | None:
+    """The true coefficients behind ``data``, or None when no truth file describes it (for grading only).
+
+    The truth file records the sha256 of the data file it was drawn with; it is
+    returned only when ``data`` has exactly that hash. For any other data
+    (your own file, a changed copy) the result is ``None``: there is nothing
+    to grade against.
 
     Parameters
     ----------
+    data : LassoData or path-like
+        What :func:`load_lasso` returned, or the path of a data file.
     path : path-like, optional
-        Defaults to ``data/lasso_truth.npz``; verified like :func:`load_lasso`
-        against the line for ``lasso_truth.npz``.
+        The truth file; defaults to ``data/lasso_truth.npz``, verified like the
+        generated data against its line (``lasso_truth.npz``) in ``data/MANIFEST``.
 
     Returns
     -------
-    LassoTruth
+    LassoTruth or None
 
     Raises
     ------
     DataError
-        As :func:`load_lasso`, and if the strong and weak masks overlap or do not
-        match the non-zero coefficients.
+        If the truth file is missing, unreadable, does not match its sha256 (or the
+        manifest lacks its line), holds NaN/inf, or its strong and weak masks overlap
+        or do not match the non-zero coefficients.
+    TypeError
+        If ``data`` is neither a :class:`LassoData` nor a path.
+
+    Example
+    -------
+    >>> load_lasso_truth(load_lasso()).support.size
+    9
     """
+    if isinstance(data, LassoData):
+        data_sha = data.sha256
+    elif isinstance(data, (str, os.PathLike)):
+        data_sha = sha256_file(verify(data, fix=USER_FIX))
+    else:
+        raise TypeError(f"data must be what load_lasso() returned or a path, got {type(data).__name__}")
     path = _path(path, TRUTH_FILE)
     fix = FIX.format(name=TRUTH_FILE)
-    data = load_npz(path, fix=fix, manifest_name=TRUTH_FILE, finite=True, arrays={
+    arrays = load_npz(path, fix=fix, manifest_name=TRUTH_FILE, finite=True, arrays={
         "beta": ((P,), "float64"), "strong": ((P,), "bool"), "weak": ((P,), "bool"),
-        "sigma": ((1,), "float64"), "x_scale": ((P,), "float64"), "x_cov": ((P, P), "float64")})
-    if np.any(data["strong"] & data["weak"]) or not np.array_equal(
-            data["strong"] | data["weak"], data["beta"] != 0):
+        "sigma": ((1,), "float64"), "x_scale": ((P,), "float64"), "x_cov": ((P, P), "float64"),
+        "data_sha256": ((), None)})
+    if np.any(arrays["strong"] & arrays["weak"]) or not np.array_equal(
+            arrays["strong"] | arrays["weak"], arrays["beta"] != 0):
         raise DataError(f"data file {path}: the strong/weak masks do not match the non-zero "
                         f"coefficients; {fix}")
-    return LassoTruth(beta=data["beta"], strong=data["strong"], weak=data["weak"],
-                      sigma=float(data["sigma"][0]), x_scale=data["x_scale"], x_cov=data["x_cov"])
+    if str(arrays["data_sha256"]) != data_sha:
+        return None
+    return LassoTruth(beta=arrays["beta"], strong=arrays["strong"], weak=arrays["weak"],
+                      sigma=float(arrays["sigma"][0]), x_scale=arrays["x_scale"], x_cov=arrays["x_cov"],
+                      data_sha256=str(arrays["data_sha256"]))
 
 
 def prepare(verbose: bool = True) -> list[Path]:
