@@ -62,6 +62,34 @@ def test_sample_points_rejects_too_few_points():
         sine_waves.sample_points(1)
 
 
+def test_random_curves_follow_the_training_rule():
+    X, y = sine_waves.random_curves(50, np.random.default_rng(3))
+    assert X.shape == (50, 1000) and y.shape == (50, 4)
+    assert X.dtype == np.float32 and y.dtype == np.float32
+    assert y.min() >= 0.0 and y.max() <= 1.0
+    assert np.max(np.abs(X - sine_waves.sine_curves(y))) <= sine_waves.TOLERANCE
+    assert np.array_equal(X[:, 0], y[:, 2])  # f(0) = c exactly
+
+
+def test_random_curves_are_fresh_on_each_call_and_reproducible_by_seed():
+    rng = np.random.default_rng(0)
+    first, second = sine_waves.random_curves(4, rng), sine_waves.random_curves(4, rng)
+    assert not np.array_equal(first[1], second[1])
+    again = sine_waves.random_curves(4, np.random.default_rng(0))
+    assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1])
+
+
+@pytest.mark.parametrize("n", [0, -3, 2.5, True])
+def test_random_curves_rejects_bad_count(n):
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        sine_waves.random_curves(n, np.random.default_rng(0))
+
+
+def test_random_curves_rejects_legacy_random_state():
+    with pytest.raises(ValueError, match=r"rng must be a numpy.random.Generator.*got RandomState"):
+        sine_waves.random_curves(2, np.random.RandomState(0))
+
+
 def test_generate_gives_promised_shapes_dtype_and_range(small):
     arrays = sine_waves.generate(seed=0)
     for split, rows in SMALL.items():
@@ -272,3 +300,24 @@ def test_plot_predictions_rejects_rows_out_of_range():
     y = np.full((3, 4), 0.5)
     with pytest.raises(ValueError, match=r"indices in \[0, 3\), got \[0, 7\]"):
         plots.plot_predictions(sine_waves.sine_curves(y), y, y, rows=[0, 7])
+
+
+def test_plot_predictions_legends_cover_no_curve_and_rows_share_one_y_scale():
+    y_true = np.array([[1.0, 0.5, 0.0, 0.0], [0.0, 0.0, 0.2, 0.25]])
+    X = sine_waves.sine_curves(y_true)
+    axes = plots.plot_predictions(X, y_true, y_true * 0.9, title="a suptitle")
+    fig = axes[0].figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        assert ax.get_legend().get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
+    assert axes[0].get_ylim() == axes[1].get_ylim()
+    title_box = fig._suptitle.get_window_extent(renderer)
+    assert title_box.y0 >= axes[0].title.get_window_extent(renderer).y1  # the suptitle sits above the first panel's title
+
+
+def test_plot_predictions_labels_the_rebuilt_curve_as_asked():
+    y = np.full((1, 4), 0.5)
+    axes = plots.plot_predictions(sine_waves.sine_curves(y), y, y, pred_label="least-squares refit")
+    labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert labels[1].startswith("least-squares refit") and "(0.500, 0.500, 0.500, 0.500)" in labels[1]

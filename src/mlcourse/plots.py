@@ -150,7 +150,9 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X, y, *,
     ax.set_ylabel("$x_2$")
     ax.set_title(title or "decision boundary (black) and data")
     ax.set_aspect("equal")
-    ax.legend(loc="upper right", markerscale=2)
+    # below the axes, so that it never covers points or the boundary
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=len(np.unique(y)), markerscale=2,
+              frameon=False)
     ax.grid(False)
     return ax
 
@@ -323,12 +325,14 @@ def plot_bias_variance(lams, sq_bias, variance, *, ax=None, title: str | None = 
 
 
 def plot_predictions(X, y_true, y_pred, *, rows: Sequence[int] | None = None, axes=None,
-                     title: str | None = None):
+                     title: str | None = None, pred_label: str = "rebuilt from predicted"):
     """Draw sampled curves beside the curves rebuilt from predicted (a, b, c, d).
 
     For each chosen row the panel shows the curve the network was given and the
     curve a*sin(b*x) + c*cos(d*x) built from the network's four outputs; the
-    legend lists the true and the predicted parameter values.
+    legend, outside the panel on the right so that it covers no curve, lists the
+    true and the predicted parameter values. Panels made here share one y scale,
+    so that rows compare at a glance.
 
     Parameters
     ----------
@@ -339,9 +343,13 @@ def plot_predictions(X, y_true, y_pred, *, rows: Sequence[int] | None = None, ax
     rows : sequence of int, optional
         Which rows to draw; default the first five (all of them if ``n < 5``).
     axes : sequence of matplotlib Axes, optional
-        One per row drawn; created (stacked vertically) when omitted.
+        One per row drawn; created (stacked vertically, shared x and y, in a
+        constrained layout) when omitted.
     title : str, optional
         Figure title (suptitle).
+    pred_label : str
+        Legend label of the rebuilt curve, before its parameter values (e.g.
+        ``"least-squares refit"`` when ``y_pred`` holds refitted parameters).
 
     Returns
     -------
@@ -375,7 +383,8 @@ def plot_predictions(X, y_true, y_pred, *, rows: Sequence[int] | None = None, ax
         raise ValueError(f"rows must be a non-empty list of indices in [0, {X.shape[0]}), got {rows}")
     plt = _plt()
     if axes is None:
-        fig, axes = plt.subplots(len(rows), 1, figsize=(9, 2.4 * len(rows)), squeeze=False, sharex=True)
+        fig, axes = plt.subplots(len(rows), 1, figsize=(11, 2.4 * len(rows)), squeeze=False, sharex=True,
+                                 sharey=True, layout="constrained")
         axes = list(axes[:, 0])
     elif len(axes) != len(rows):
         raise ValueError(f"got {len(axes)} axes for {len(rows)} rows")
@@ -386,15 +395,17 @@ def plot_predictions(X, y_true, y_pred, *, rows: Sequence[int] | None = None, ax
         return "(" + ", ".join(f"{v:.3f}" for v in params) + ")"
 
     for ax, r, curve in zip(axes, rows, rebuilt):
-        ax.plot(x, X[r], linewidth=2, label=f"true curve, (a, b, c, d) = {fmt(y_true[r])}")
-        ax.plot(x, curve, linestyle="--", label=f"rebuilt from predicted {fmt(y_pred[r])}")
+        ax.plot(x, X[r], linewidth=2, label=f"true curve, (a, b, c, d) =\n{fmt(y_true[r])}")
+        ax.plot(x, curve, linestyle="--", label=f"{pred_label}\n{fmt(y_pred[r])}")
         ax.set_ylabel("f(x)")
         ax.set_title(f"row {r}: a sin(bx) + c cos(dx)", fontsize=10)
-        ax.legend(fontsize=8, loc="upper right")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     axes[-1].set_xlabel("x (radians)")
+    fig = axes[0].figure
     if title:
-        axes[0].figure.suptitle(title)
-    axes[0].figure.tight_layout()
+        fig.suptitle(title)
+    if fig.get_layout_engine() is None:  # a constrained layout already makes room for suptitle and legends
+        fig.tight_layout()
     return axes
 
 

@@ -20,6 +20,9 @@ arrays are float32. Generation is seeded, so a fresh clone rebuilds the same
 parameters; the curves may differ from another machine's in the last bit of
 ``sin``, so the files are checked by content (every row of X must equal the
 curve of its row of y) rather than by a hash in ``data/MANIFEST``.
+
+:func:`random_curves` draws new curves by the same rule, for training on
+fresh curves instead of the stored ones (the files stay what they are).
 """
 
 from __future__ import annotations
@@ -91,6 +94,49 @@ def sine_curves(params, n_points: int = N_POINTS) -> np.ndarray:
     x = sample_points(n_points)
     a, b, c, d = (params[:, [k]] for k in range(4))
     return a * np.sin(b * x) + c * np.cos(d * x)
+
+
+def random_curves(n: int, rng: np.random.Generator, n_points: int = N_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n`` fresh curves by the training files' rule: (a, b, c, d) ~ U[0, 1].
+
+    The data are noise-free and this rule is all there is to them, so a
+    training loop may draw new curves for every batch instead of reusing the
+    10,000 stored ones (notebook 02 does).
+
+    Parameters
+    ----------
+    n : int
+        Number of curves, >= 1.
+    rng : numpy.random.Generator
+        Source of the draws (pass a seeded one for reproducible batches).
+    n_points : int
+        Sample points on [0, 10*pi].
+
+    Returns
+    -------
+    X : ndarray of shape (n, n_points), float32
+        The curves, as in ``sinewaves_X_train.npy``.
+    y : ndarray of shape (n, 4), float32
+        Their (a, b, c, d), as in ``sinewaves_y_train.npy``.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a positive integer or ``rng`` is not a NumPy Generator.
+
+    Example
+    -------
+    >>> X, y = random_curves(3, np.random.default_rng(0))
+    >>> X.shape, y.shape, X.dtype.name
+    ((3, 1000), (3, 4), 'float32')
+    """
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+                         f"got {type(rng).__name__}")
+    y = rng.uniform(0.0, 1.0, size=(int(n), 4)).astype(np.float32)
+    return sine_curves(y, n_points).astype(np.float32), y
 
 
 def generate(seed: int = 0) -> dict[str, np.ndarray]:

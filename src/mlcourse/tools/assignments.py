@@ -92,6 +92,7 @@ STUDENT_NAMES: dict[str, str] = {
     "mlcourse.data.digit_sums.positive_rate": "exact share of positive series, beyond the exercise",
     "mlcourse.data.sine_waves.prepare": "generates and verifies the given data files",
     "mlcourse.data.sine_waves.SOURCE": "where the sine data comes from",
+    "mlcourse.data.sine_waves.random_curves": "fresh curves by the given data's rule (training data, not an answer)",
     "mlcourse.data.mnist.load_mnist_49": "loads and verifies the vendored digits",
     "mlcourse.data.xor.xor_truth_table": "prints the XOR truth table (given, not asked)",
     "mlcourse.data.xor.bayes_accuracy_xor": "closed-form Bayes accuracy, beyond the exercise",
@@ -122,10 +123,6 @@ STUDENT_NAMES: dict[str, str] = {
     "mlcourse.training.repeat_over_seeds": "runs a study function over seeds and settings",
     "mlcourse.training.summarize_over_seeds": "mean, sd, min, max over seeds of a sweep",
     "mlcourse.plots.plot_over_seeds": "mean and spread over seeds",
-    "mlcourse.experiments.repeat_over_seeds": "runs a study function over seeds and settings",
-    "mlcourse.experiments.fit_streamed": "fit's steps without its per-epoch overhead, for seed studies",
-    "mlcourse.experiments.restart_training": "resets a compiled model between seeds",
-    "mlcourse.experiments.plot_over_seeds": "mean and spread over seeds",
 }
 
 
