@@ -35,6 +35,8 @@ COURSEWORK_VALUES: dict[tuple[str, str], CourseworkValue] = {
     ("03_mnist_regularization", "baseline_val_accuracy"): CourseworkValue(0.9525),
     ("03_mnist_regularization", "best_test_accuracy"): CourseworkValue(
         0.964, "single run, train/test drawn with replacement"),
+    ("03_mnist_regularization", "final_test_accuracy"): CourseworkValue(
+        0.964, "single run, train/test drawn with replacement"),
     ("04_xor_mlp", "test_accuracy"): CourseworkValue(0.919, "160 test points"),
     ("05_digits_perceptron", "test_accuracy"): CourseworkValue(0.907),
     ("06_jet_tagging", "scaled_accuracy"): CourseworkValue(0.749),
