@@ -478,7 +478,11 @@ def plot_roc(y_true, y_score, *, labels: Sequence[str] | None = None, ax=None,
             raise ValueError(f"class {name!r} needs both positive and negative examples for a ROC curve")
         fpr, tpr, _ = roc_curve(positive, y_score[:, cls])
         ax.plot(tpr, fpr, label=f"{name} (AUC = {auc(fpr, tpr):.3f})")
-    ax.plot([0, 1], [0, 1], color="gray", linestyle=":", label="random guess")
+    # A random guess tags signal and background alike: background efficiency = signal efficiency.
+    # Drawn through many points, so that on the log axis it shows as the curve it is (two points
+    # would be joined by a straight, here vertical, segment).
+    chance = np.logspace(np.log10(min_background), 0.0, 200)
+    ax.plot(chance, chance, color="gray", linestyle=":", label="random guess (background = signal efficiency)")
     ax.set_yscale("log")
     ax.set_ylim(min_background, 1.0)
     ax.set_xlim(0.0, 1.0)
@@ -536,21 +540,31 @@ def weight_stats(model) -> list[dict]:
 
 
 def plot_weight_distributions(model, *, axes=None, bins: int = 60, title: str | None = None,
-                              logy: bool = True):
-    """Histogram each layer's kernel weights, with min, max, mean and std written on the panel.
+                              logy: bool = True, label: str | None = None,
+                              value_range: tuple[float, float] | None = None):
+    """Histogram each layer's kernel weights; several models can share the panels.
 
     Parameters
     ----------
     model : keras.Model or dict of str to array
         As in :func:`weight_stats`.
     axes : sequence of matplotlib Axes, optional
-        One per layer with weights; created (one row) when omitted.
+        One per layer with weights; created (one row) when omitted. Pass the
+        axes a first call returned to draw a second model on the same panels,
+        so that both share their ranges.
     bins : int
-        Histogram bins.
+        Histogram bins (over ``value_range`` when given).
     title : str, optional
         Figure title (suptitle).
     logy : bool
         Log count axis, so that a few large weights stay visible beside many small ones.
+    label : str, optional
+        Name of the model in each panel's legend; the legend entry also gives
+        the layer's standard deviation and largest absolute weight. Without a
+        label these numbers go in the panel title. Nothing is written over the bars.
+    value_range : (float, float), optional
+        Weight range of every histogram (the same for all panels and models),
+        e.g. ``(-1, 1)``; default: each layer's own minimum and maximum.
 
     Returns
     -------
@@ -559,30 +573,37 @@ def plot_weight_distributions(model, *, axes=None, bins: int = 60, title: str | 
     Raises
     ------
     ValueError
-        If the model has no weights, or the number of axes does not match the layers.
+        If the model has no weights, the number of axes does not match the
+        layers, or ``value_range`` is not an increasing pair.
 
     Example
     -------
-    >>> axes = plot_weight_distributions({"fc1": np.ones((3, 2)), "fc2": np.zeros((2, 1))})
+    >>> axes = plot_weight_distributions({"fc1": np.ones((3, 2)), "fc2": np.zeros((2, 1))}, label="a")
+    >>> axes = plot_weight_distributions({"fc1": np.zeros((3, 2)), "fc2": np.ones((2, 1))}, axes=axes, label="b")
     """
     kernels = _layer_kernels(model)
+    if value_range is not None:
+        lo, hi = (float(v) for v in value_range)
+        if not lo < hi:
+            raise ValueError(f"value_range must be (low, high) with low < high, got {value_range!r}")
     plt = _plt()
     if axes is None:
-        _, axes = plt.subplots(1, len(kernels), figsize=(3.2 * len(kernels), 3.0), squeeze=False)
+        _, axes = plt.subplots(1, len(kernels), figsize=(3.2 * len(kernels), 3.2), squeeze=False)
         axes = list(axes[0])
     elif len(axes) != len(kernels):
         raise ValueError(f"got {len(axes)} axes for {len(kernels)} layers with weights")
     for ax, (name, w), stats in zip(axes, kernels, weight_stats(dict(kernels))):
-        ax.hist(w.ravel(), bins=bins, color="tab:blue", alpha=0.8)
+        summary = f"std {stats['std']:.3g}, max |w| {max(abs(stats['min']), abs(stats['max'])):.3g}"
+        ax.hist(w.ravel(), bins=bins, range=value_range, histtype="step", linewidth=1.5,
+                label=f"{label}: {summary}" if label else None)
         if logy:
             ax.set_yscale("log")
-        ax.set_title(f"{name}: {w.shape[0]}x{w.shape[1]}" if w.ndim == 2 else name)
+        shape = f"{w.shape[0]}x{w.shape[1]}" if w.ndim == 2 else "x".join(map(str, w.shape))
+        ax.set_title(f"{name}: {shape}" + ("" if label else f"\n{summary}"), fontsize=10)
         ax.set_xlabel("weight value")
         ax.set_ylabel("count" + (" (log)" if logy else ""))
-        ax.text(0.02, 0.97, f"min {stats['min']:.3g}\nmax {stats['max']:.3g}\n"
-                f"mean {stats['mean']:.3g}\nstd {stats['std']:.3g}",
-                transform=ax.transAxes, va="top", ha="left", fontsize=8,
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+        if label:
+            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.25))
     if title:
         axes[0].figure.suptitle(title)
     axes[0].figure.tight_layout()

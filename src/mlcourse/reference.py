@@ -43,7 +43,7 @@ COURSEWORK_VALUES: dict[tuple[str, str], CourseworkValue] = {
     ("06_jet_tagging", "l1_accuracy"): CourseworkValue(0.550),
     ("06_jet_tagging", "sgd_lr1e-5_accuracy"): CourseworkValue(0.389),
     ("06_jet_tagging", "sgd_lr0.1_accuracy"): CourseworkValue(0.421),
-    ("06_jet_tagging", "sgd_accuracy"): CourseworkValue(0.568),
+    ("06_jet_tagging", "raw_sgd_accuracy"): CourseworkValue(0.568),
     ("06_jet_tagging", "adam_accuracy"): CourseworkValue(0.739),
     ("08_calcium_cnn", "baseline_test_accuracy"): CourseworkValue(0.881),
     ("08_calcium_cnn", "best_test_accuracy"): CourseworkValue(0.996),

@@ -139,7 +139,7 @@ def train_in_graph(model, x, y, *, epochs: int, batch_size: int = 128,
 class _GraphRunner:
     """The compiled training loop of one model and data set, callable once per seed.
 
-    Tracing the loop costs about a second; :func:`train_over_seeds` traces it once
+    Tracing the loop costs about a second; :class:`Trainer` traces it once
     per setting and reuses it for every seed (see :func:`_copy_state`).
     """
 
@@ -423,18 +423,6 @@ class Trainer:
         val = history.history["val_accuracy"][kept] if "val_accuracy" in history.history else float("nan")
         test = accuracy(model, self.x_test, self.y_test) if self.x_test is not None else float("nan")
         return Trial(seed=seed, model=model, history=history, val_accuracy=float(val), test_accuracy=test)
-
-
-def train_over_seeds(build, x, y, *, seeds, x_test, y_test, **train_kwargs) -> list[Trial]:
-    """Deprecated: ``[Trainer(build, x, y, x_test=..., y_test=..., **kw)(s) for s in seeds]``.
-
-    Kept only while notebooks move to :class:`Trainer` and :func:`repeat_over_seeds`; it will be removed.
-    """
-    seeds = list(seeds)
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed")
-    trainer = Trainer(build, x, y, x_test=x_test, y_test=y_test, **train_kwargs)
-    return [trainer(seed) for seed in seeds]
 
 
 # --------------------------------------------------------------------------- sweeps

@@ -115,7 +115,6 @@ STUDENT_NAMES: dict[str, str] = {
     "mlcourse.plots.plot_lasso_path": "draws a path the student computed",
     "mlcourse.plots.plot_bias_variance": "draws curves the student computed",
     # speed helpers for seed studies beyond the exercises
-    "mlcourse.training.train_over_seeds": "repeats the student's training over seeds, fast",
     "mlcourse.training.train_in_graph": "the same steps as fit, compiled once, for seed studies",
     "mlcourse.training.accuracy": "batched accuracy of a model, for seed studies",
     "mlcourse.training.predict": "batched predictions, for seed studies",
