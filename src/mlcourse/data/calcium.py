@@ -1,28 +1,44 @@
-"""Widefield calcium imaging frames, real or GAN-made: files, checks, a stand-in and tf.data streams.
+"""Widefield calcium imaging frames, real or GAN-made: files, integrity checks, a generated stand-in.
 
 The exercise's data are 20 gzip files in ``data/calcium/``: ``real_k.gz`` and
-``fake_k.gz`` for segments k = 0..9. Each one is a bare gzip of float32 frames
-of 128 x 128 pixels, written back to back (no header), 2,048 frames per file
-for the real data. The real frames come from widefield calcium imaging of
+``fake_k.gz`` for segments (recording sessions) k = 0..9. Each one is a bare
+gzip of float32 frames of 128 x 128 pixels, written back to back (no header),
+2,048 frames per file. The real frames come from widefield calcium imaging of
 mouse cortex (Lake et al., Nature Methods 2020); the fakes were made by a GAN
 for the course. See ``data/README.md`` for where to get them.
 
-Without those files, :func:`prepare` writes a synthetic **stand-in** in the
-same format (deterministic for its seed) and marks the folder with
-``STANDIN.json``. Each stand-in frame shows a circular cranial window with
-constant corners, a dark horizontal midline between the hemispheres and
-roughly mirror-symmetric hot spots under strong pixel noise. Fakes carry
-GAN-like flaws: a softer window edge, weaker mirror symmetry and an upsampling
-texture (2 x 2 block noise and a faint checkerboard). Every segment is its own
-recording session, and sessions drift: gain, brightness offset, window position
-and noise level change from segment 0 to segment 9, so a model fitted on
-segments 0-2 meets somewhat different frames on the test segments 7-9.
+Real files are checked in full before any frame is used (:func:`verify_file`):
+the gzip CRC and length, a whole number of 128 x 128 frames, 2,048 of them, and
+finite pixels. A bad file is a :class:`DataError` naming the file and the fix.
 
-Reading never loads more than one chunk per file at a time
-(:func:`iter_frames`); :func:`calcium_dataset` streams many files through
-``tf.data`` and :func:`load_calcium` collects a few into NumPy arrays.
+Without the real files the frames come from a synthetic **stand-in**,
+generated on the fly (no files are written; frame ``i`` of a segment is the
+same on every call and machine for a given seed). Its design, which decides
+what a notebook's numbers mean:
 
-Labels: 0 = real, 1 = fake.
+* every frame: a circular cranial window with constant corners, a dark
+  midline between the hemispheres, roughly mirror-symmetric hot spots of
+  activity, vignetting and pixel noise;
+* fakes carry four GAN-like flaws spread over the whole frame, each weak:
+  finer noise replaced in part by a smoother, correlated grain; hot spots
+  mirrored less faithfully between the hemispheres; hot spots wider and
+  dimmer; a softer window edge. All four scale with one per-frame flaw
+  strength drawn uniformly from [0, 1], so a fake with strength near 0 cannot
+  be told from a real frame and no classifier reaches 100 %;
+* each session draws its own imaging settings at random (gain, brightness
+  offset, illumination tilt, window position, focus blur, noise level, a
+  horizontal correlation of the camera noise, level of activity): these
+  change what the flaws look like from one session to the next (a blurrier
+  session has softer edges and smoother spots, a noisier one more fine grain).
+  Per-frame standardization removes the gain and offset, not the others.
+
+How big each effect is was calibrated so that the notebook's baseline CNN
+tests near the coursework's 0.88 on segments 7-9 while better CNNs gain on it
+without reaching 100 % (``data/README.md`` gives the figures). It is a design,
+not a measurement of the real data.
+
+:func:`load_calcium` reads (or generates) a few segments into NumPy arrays;
+:func:`calcium_dataset` streams them through ``tf.data``. Labels: 0 = real, 1 = fake.
 """
 
 from __future__ import annotations
@@ -46,34 +62,39 @@ FRAME_SIDE = 128
 FRAME_BYTES = FRAME_SIDE * FRAME_SIDE * 4
 #: Frames in each file of the real data.
 REAL_FRAMES_PER_FILE = 2048
-#: Frames in each file of the stand-in (smaller than the real 2,048 so that the
-#: notebook's full run fits in a few minutes on two CPU cores).
-STANDIN_FRAMES_PER_FILE = 256
+#: Frames per segment and kind of the stand-in (generated on demand, like the real files' 2,048).
+STANDIN_FRAMES_PER_FILE = 2048
 #: Segments (recording sessions) in the data set.
 SEGMENTS = tuple(range(10))
 #: Label of each kind of frame.
 KINDS = {"real": 0, "fake": 1}
-#: Version of the stand-in generator; a different version in STANDIN.json means regenerate.
-GENERATOR_VERSION = 2
-#: Marker file written beside the stand-in files.
+#: Version of the stand-in generator (recorded in STANDIN.json).
+GENERATOR_VERSION = 3
+#: Marker file of the stand-in in ``data/calcium/``; versions 1-2 wrote their frames to files beside it.
 MARKER = "STANDIN.json"
 #: Where the real files can be downloaded (the course's public bucket).
 REAL_URL = "https://sds365.s3.amazonaws.com/calcium/{kind}_{segment}.gz"
 
 SOURCE_REAL = ("REAL data: widefield calcium imaging of mouse cortex (Lake et al., Nature Methods 2020) "
                "and the course's GAN-made fakes, from data/calcium/")
-SOURCE_STANDIN = ("SYNTHETIC STAND-IN, not the real imaging data: frames generated by "
-                  "mlcourse.data.calcium into data/calcium/ ({frames} frames per file instead of 2,048, "
-                  "seed {seed})")
+SOURCE_STANDIN = ("SYNTHETIC STAND-IN, not the real imaging data: frames generated on the fly by "
+                  "mlcourse.data.calcium (generator version {version}, seed {seed}; what it imitates "
+                  "and how: data/README.md)")
 
 _FIX_REAL = ("download it again from " + REAL_URL.replace("{kind}_{segment}", "<kind>_<k>")
-             + " (see data/README.md), or delete data/calcium/ to use the synthetic stand-in")
-_FIX_STANDIN = "delete data/calcium/ and run `make data` (or re-run the notebook) to regenerate the stand-in"
+             + " (see data/README.md), or move data/calcium/ away to use the synthetic stand-in")
+_FIX_STANDIN = "delete data/calcium/STANDIN.json and run `make data` again"
 
 
 def calcium_dir() -> Path:
     """The folder holding the calcium files: ``data/calcium/``."""
     return config.data_dir() / "calcium"
+
+
+def _check_segment(segment) -> int:
+    if isinstance(segment, bool) or not isinstance(segment, (int, np.integer)) or segment not in SEGMENTS:
+        raise ValueError(f"segment must be an integer in 0..9, got {segment!r}")
+    return int(segment)
 
 
 def segment_path(kind: str, segment: int, folder: str | Path | None = None) -> Path:
@@ -86,12 +107,10 @@ def segment_path(kind: str, segment: int, folder: str | Path | None = None) -> P
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be 'real' or 'fake', got {kind!r}")
-    if isinstance(segment, bool) or not isinstance(segment, (int, np.integer)) or segment not in SEGMENTS:
-        raise ValueError(f"segment must be an integer in 0..9, got {segment!r}")
-    return Path(folder or calcium_dir()) / f"{kind}_{int(segment)}.gz"
+    return Path(folder or calcium_dir()) / f"{kind}_{_check_segment(segment)}.gz"
 
 
-# ----------------------------------------------------------------------------- checks
+# ----------------------------------------------------------------------------- checks of real files
 
 def _gzip_isize(path: Path, fix: str = _FIX_REAL) -> int:
     """Uncompressed size modulo 2**32, read from the gzip trailer (no decompression)."""
@@ -128,11 +147,12 @@ def _decompressed_size(path: Path, fix: str) -> int:
 
 
 def check_file(path: str | Path, frames: int | None = None, *, fix: str = _FIX_REAL) -> int:
-    """Check one calcium file's size without reading it; return its number of frames.
+    """Check one calcium file's size without decompressing it; return its number of frames.
 
     The gzip trailer stores the uncompressed size, so the check is instant. When
     that size is not a whole number of 128 x 128 float32 frames the file is
     decompressed once to tell a truncated download from a file of the wrong size.
+    It does not read the CRC: :func:`verify_file` does.
 
     Parameters
     ----------
@@ -180,12 +200,22 @@ def check_file(path: str | Path, frames: int | None = None, *, fix: str = _FIX_R
     return count
 
 
-def iter_frames(path: str | Path, start: int = 0, stop: int | None = None,
-                chunk: int = 64) -> Iterator[np.ndarray]:
+def _check_finite(path: Path, block: np.ndarray, first: int, fix: str) -> None:
+    """Raise DataError when a block of frames (starting at frame ``first``) holds NaN or infinity."""
+    finite = np.isfinite(block)
+    if not finite.all():
+        bad = np.flatnonzero(~finite.reshape(len(block), -1).all(axis=1))
+        raise DataError(f"data file {path} holds {int((~finite).sum()):,} non-finite pixel values "
+                        f"(NaN or infinity), first in frame {first + int(bad[0])}: the file is corrupt; {fix}")
+
+
+def iter_frames(path: str | Path, start: int = 0, stop: int | None = None, chunk: int = 64,
+                *, fix: str = _FIX_REAL) -> Iterator[np.ndarray]:
     """Yield frames ``start:stop`` of one file in chunks of shape ``(n, 128, 128)``.
 
-    Only one chunk is in memory at a time. Truncation or corruption found while
-    reading raises :class:`DataError` naming the file.
+    Only one chunk is in memory at a time. Every chunk is checked for NaN and
+    infinite pixels; reading to the end of the file (``stop=None``) also checks
+    the gzip CRC and length. Errors are :class:`DataError` naming the file.
     """
     path = Path(path)
     if start < 0 or (stop is not None and stop < start) or chunk < 1:
@@ -195,25 +225,81 @@ def iter_frames(path: str | Path, start: int = 0, stop: int | None = None,
             if start:
                 skipped = len(handle.read(start * FRAME_BYTES))
                 if skipped != start * FRAME_BYTES:
-                    raise DataError(f"data file {path} ends before frame {start}")
+                    raise DataError(f"data file {path} ends before frame {start}; {fix}")
             index = start
             while stop is None or index < stop:
                 n = chunk if stop is None else min(chunk, stop - index)
                 block = handle.read(n * FRAME_BYTES)
                 if not block:
                     if stop is not None:
-                        raise DataError(f"data file {path} ends at frame {index}, before frame {stop}")
+                        raise DataError(f"data file {path} ends at frame {index}, before frame {stop}; {fix}")
                     return
                 if len(block) % FRAME_BYTES:
                     raise DataError(f"data file {path} ends in the middle of a frame: it is truncated "
-                                    f"or not 128x128 float32 frames")
+                                    f"or not 128x128 float32 frames; {fix}")
                 frames = np.frombuffer(block, dtype="<f4").reshape(-1, FRAME_SIDE, FRAME_SIDE)
+                _check_finite(path, frames, index, fix)
                 index += len(frames)
                 yield frames
     except EOFError:
-        raise DataError(f"data file {path} is truncated: the gzip stream ends early") from None
+        raise DataError(f"data file {path} is truncated: the gzip stream ends early; {fix}") from None
     except (gzip.BadGzipFile, zlib.error) as err:
-        raise DataError(f"data file {path} is corrupt ({err})") from None
+        raise DataError(f"data file {path} is corrupt ({err}): a damaged or incomplete download; {fix}") from None
+    except OSError as err:
+        raise DataError(f"data file {path} cannot be read ({err.strerror or err}); check its permissions "
+                        f"(`chmod u+r {path}`), or {fix}") from err
+
+
+#: Files :func:`verify_file` has checked in this process, with the (size, mtime) they had then.
+_VERIFIED: dict[str, tuple[int, int]] = {}
+
+
+def verify_file(path: str | Path, frames: int | None = None, *, fix: str = _FIX_REAL) -> int:
+    """Check one calcium file in full; return its number of frames.
+
+    Reads the whole file once: the size (:func:`check_file`), every frame for
+    NaN or infinite pixels, and the gzip CRC-32 and length in its trailer, so
+    that a flipped byte, a bad download or NaN pixels are found before any
+    frame is used. A file verified once is not read again in the same process
+    unless its size or modification time changes.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``real_k.gz`` or ``fake_k.gz`` file.
+    frames : int, optional
+        The number of frames the file must hold.
+    fix : str
+        How to repair the file (shown in every error).
+
+    Returns
+    -------
+    int
+        Frames in the file.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, unreadable, not gzip, truncated, fails its CRC,
+        holds a wrong number of frames or non-finite pixels.
+
+    Example
+    -------
+    >>> verify_file("data/calcium/fake_7.gz", frames=2048)   # doctest: +SKIP
+    2048
+    """
+    path = Path(path)
+    count = check_file(path, frames, fix=fix)
+    stat = path.stat()
+    key, stamp = str(path.resolve()), (stat.st_size, stat.st_mtime_ns)
+    if _VERIFIED.get(key) == stamp:
+        return count
+    seen = sum(len(block) for block in iter_frames(path, chunk=256, fix=fix))
+    if seen != count:  # the trailer's length field disagrees with the data (gzip checks it too)
+        raise DataError(f"data file {path} holds {seen:,} frames but its gzip trailer says {count:,}: "
+                        f"the file is corrupt; {fix}")
+    _VERIFIED[key] = stamp
+    return count
 
 
 # ----------------------------------------------------------------------------- which data
@@ -224,65 +310,48 @@ def _read_marker(folder: Path) -> dict | None:
         return None
     try:
         info = json.loads(marker.read_text())
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError):
         raise DataError(f"{marker} is not valid JSON; {_FIX_STANDIN}") from None
-    if not isinstance(info, dict) or not {"version", "seed", "frames_per_file"} <= set(info):
-        raise DataError(f"{marker} lacks version/seed/frames_per_file; {_FIX_STANDIN}")
+    except OSError as err:
+        raise DataError(f"{marker} cannot be read ({err.strerror or err}); {_FIX_STANDIN}") from err
+    if not isinstance(info, dict) or not {"version", "seed"} <= set(info):
+        raise DataError(f"{marker} lacks version/seed; {_FIX_STANDIN}")
     return info
 
 
-def data_kind(folder: str | Path | None = None) -> str | None:
-    """``"real"``, ``"standin"`` or None (nothing there yet) for the calcium folder."""
+def _frame_files(folder: Path) -> list[Path]:
+    return sorted(list(folder.glob("real_*.gz")) + list(folder.glob("fake_*.gz")))
+
+
+def data_kind(folder: str | Path | None = None) -> str:
+    """``"real"`` when the folder holds calcium files (and no stand-in marker), else ``"standin"``."""
     folder = Path(folder or calcium_dir())
-    if _read_marker(folder) is not None:
-        return "standin"
-    if any(folder.glob("real_*.gz")) or any(folder.glob("fake_*.gz")):
+    if _read_marker(folder) is None and _frame_files(folder):
         return "real"
-    return None
+    return "standin"
+
+
+def standin_seed(folder: str | Path | None = None) -> int:
+    """Seed of the stand-in: the one in ``STANDIN.json``, 0 without it."""
+    info = _read_marker(Path(folder or calcium_dir()))
+    return 0 if info is None else int(info["seed"])
 
 
 def describe_source(folder: str | Path | None = None) -> str:
     """One line naming the data in use; the notebook prints it."""
     folder = Path(folder or calcium_dir())
-    kind = data_kind(folder)
-    if kind == "real":
+    if data_kind(folder) == "real":
         return SOURCE_REAL
-    if kind == "standin":
-        info = _read_marker(folder)
-        return SOURCE_STANDIN.format(frames=info["frames_per_file"], seed=info["seed"])
-    raise DataError(f"no calcium data in {folder}; run `make data` or "
-                    f"`mlcourse.data.calcium.prepare()` to generate the stand-in, or place the real "
-                    f"files there (data/README.md)")
+    return SOURCE_STANDIN.format(version=GENERATOR_VERSION, seed=standin_seed(folder))
 
 
 def frames_per_file(folder: str | Path | None = None) -> int:
-    """Frames each file must hold: 2,048 for the real data, the marker's count for the stand-in."""
+    """Frames per segment and kind: 2,048 for the real files, and for the stand-in."""
     folder = Path(folder or calcium_dir())
+    if data_kind(folder) == "real":
+        return REAL_FRAMES_PER_FILE
     info = _read_marker(folder)
-    return REAL_FRAMES_PER_FILE if info is None else int(info["frames_per_file"])
-
-
-def check_segments(segments: Sequence[int], folder: str | Path | None = None) -> int:
-    """Check that both files of every segment exist and have the right size.
-
-    Returns
-    -------
-    int
-        Frames per file.
-
-    Raises
-    ------
-    DataError
-        Naming the first missing, truncated or wrongly sized file.
-    """
-    folder = Path(folder or calcium_dir())
-    segments = _check_segment_list(segments)
-    expected = frames_per_file(folder)
-    fix = _FIX_STANDIN if data_kind(folder) == "standin" else _FIX_REAL
-    for segment in segments:
-        for kind in KINDS:
-            check_file(segment_path(kind, segment, folder), expected, fix=fix)
-    return expected
+    return int((info or {}).get("frames_per_file", STANDIN_FRAMES_PER_FILE))
 
 
 def _check_segment_list(segments) -> list[int]:
@@ -297,53 +366,109 @@ def _check_segment_list(segments) -> list[int]:
     return [int(s) for s in segments]
 
 
+def check_segments(segments: Sequence[int], folder: str | Path | None = None) -> int:
+    """Verify both files of every segment (real data; :func:`verify_file`); return frames per file.
+
+    For the stand-in there are no files to check and the generator's count is returned.
+
+    Raises
+    ------
+    DataError
+        Naming the first missing, truncated, corrupt or wrongly sized file.
+    """
+    folder = Path(folder or calcium_dir())
+    segments = _check_segment_list(segments)
+    if data_kind(folder) == "standin":
+        return frames_per_file(folder)
+    for segment in segments:
+        for kind in KINDS:
+            verify_file(segment_path(kind, segment, folder), REAL_FRAMES_PER_FILE)
+    return REAL_FRAMES_PER_FILE
+
+
 # ----------------------------------------------------------------------------- stand-in
 
+#: How strongly each GAN-like flaw shows in a fake of flaw strength 1 (strength is uniform on [0, 1]).
+FLAWS = {
+    "grain": 0.9,        # share of the noise amplitude replaced by a smoother, correlated grain (x sqrt(strength))
+    "mirror_px": 6.0,    # extra sd (px) of a lower-hemisphere hot spot's position about its mirror image
+    "mirror_amp": 0.4,   # extra sd of the log amplitude ratio of mirrored hot spots
+    "wider": 0.35,       # relative widening of hot spots
+    "dimmer": 0.2,       # relative dimming of hot spots
+    "edge_px": 1.5,      # extra width (px) of the window's edge
+}
+#: Hot spots of activity in each frame: how many per hemisphere, their amplitude and width (px), drawn per frame.
+SPOTS = {"count": (2, 6), "amplitude": (0.4, 1.2), "width_px": (3.0, 8.0)}
+#: Spread of the session settings drawn for each segment.
+SESSIONS = {
+    "window_px": 4.0,        # largest shift of the window centre, per axis (uniform)
+    "gain": 0.05,            # sd of the log gain
+    "offset": 0.03,          # sd of the brightness offset
+    "tilt": 0.15,            # sd of the illumination tilt across the window
+    "focus_px": (0.4, 1.2),  # range of the focus blur (Gaussian sd, px)
+    "noise": 0.25,           # typical noise sd relative to the cortex brightness
+    "noise_spread": 0.03,    # sd of its log
+    "noise_corr": (0.0, 0.05),  # range of the camera noise's horizontal correlation
+    "activity": 0.06,        # sd of the log activity level
+}
+
+
 def session_params(segment: int, seed: int = 0) -> dict[str, float]:
-    """The recording-session settings of one stand-in segment.
+    """The recording-session settings of one stand-in segment, drawn at random for each segment.
 
-    Sessions drift with the segment number t = k / 9: the camera gain rises
-    (by 13 % at segment 9), the baseline brightness rises, the cranial window
-    sits up to 4 px further down and 3 px further right, and the pixel noise
-    grows a little. Small per-session jitter is drawn from ``seed``.
-
-    The size of the drift is calibrated on the notebook's baseline CNN (trained
-    on segments 0-2, seed 0): it validates at 1.00 and tests at about 0.87 on
-    segments 7-9, close to the coursework's 0.99 and 0.88 on the real data.
-    Generator version 1 drifted about half as much again (gain +20 %, window
-    6 px), which dropped that baseline to chance (0.50) on the test segments.
+    Sessions are exchangeable (no trend from segment 0 to 9): each draws its own
+    window position, gain, offset, illumination tilt, focus blur, noise level,
+    horizontal correlation of the camera noise and activity level from ``seed``.
 
     Returns
     -------
     dict
-        ``gain``, ``offset``, ``cy``, ``cx`` (window centre, px), ``radius`` (px)
-        and ``noise`` (noise sd relative to the cortex brightness).
+        ``cy``, ``cx`` (window centre, px), ``radius`` (px), ``gain``, ``offset``,
+        ``tilt_y``, ``tilt_x`` (relative illumination change across the window radius),
+        ``focus`` (blur sd, px), ``noise`` (noise sd relative to the cortex brightness),
+        ``noise_corr``, ``activity`` and ``angle`` (slope of the midline).
+
+    Raises
+    ------
+    ValueError
+        If ``segment`` is not an integer in 0..9.
     """
-    if isinstance(segment, bool) or not isinstance(segment, (int, np.integer)) or segment not in SEGMENTS:
-        raise ValueError(f"segment must be an integer in 0..9, got {segment!r}")
-    rng = np.random.default_rng([seed, 7919, int(segment)])
-    t = segment / 9
-    jitter = rng.normal(size=6)
+    segment = _check_segment(segment)
+    rng = np.random.default_rng([seed, 7919, segment])
+    g = rng.normal(size=9)
+    shift = rng.uniform(size=2)
+    direction = rng.uniform(0, 2 * np.pi)
+    s = SESSIONS
     return {
-        "gain": float(1.0 + 0.13 * t + 0.04 * jitter[0]),
-        "offset": float(0.0325 * t + 0.03 * jitter[1]),
-        "cy": float(63.5 + 3.9 * t + 0.7 * jitter[2]),
-        "cx": float(63.5 + 3.25 * t + 0.7 * jitter[3]),
-        "radius": float(53.0 + 0.5 * jitter[4]),
-        "noise": float(0.30 + 0.039 * t + 0.01 * jitter[5]),
+        "cy": float(63.5 + s["window_px"] * (2 * shift[0] - 1)), "cx": float(63.5 + s["window_px"] * (2 * shift[1] - 1)),
+        "radius": float(53.0 + 0.8 * g[2]),
+        "gain": float(np.exp(s["gain"] * g[3])), "offset": float(s["offset"] * g[4]),
+        "tilt_y": float(s["tilt"] * abs(g[5]) * np.sin(direction)),
+        "tilt_x": float(s["tilt"] * abs(g[5]) * np.cos(direction)),
+        "focus": float(rng.uniform(*s["focus_px"])),
+        "noise": float(s["noise"] * np.exp(s["noise_spread"] * g[6])),
+        "noise_corr": float(rng.uniform(*s["noise_corr"])),
+        "activity": float(np.exp(s["activity"] * g[7])),
+        "angle": float(0.02 * g[8]),
     }
 
 
-def _upsample2(a: np.ndarray) -> np.ndarray:
-    """Nearest-neighbour 2x upsampling of the last two axes."""
-    return a.repeat(2, axis=-2).repeat(2, axis=-1)
+def _smooth_grain(white: np.ndarray) -> np.ndarray:
+    """Correlated grain: white noise through a 3x3 binomial filter, rescaled to unit variance."""
+    a = white[..., :, :-2] + 2 * white[..., :, 1:-1] + white[..., :, 2:]
+    a = a[..., :-2, :] + 2 * a[..., 1:-1, :] + a[..., 2:, :]
+    out = np.empty_like(white)
+    out[..., 1:-1, 1:-1] = a / np.float32(16 * 0.375)
+    out[..., 0, :], out[..., -1, :] = white[..., 0, :], white[..., -1, :]
+    out[..., :, 0], out[..., :, -1] = white[..., :, 0], white[..., :, -1]
+    return out
 
 
 def synth_frames(n: int, kind: str, segment: int, seed: int = 0, start: int = 0) -> np.ndarray:
     """Generate ``n`` stand-in frames of one kind and segment.
 
-    Frames ``start .. start + n - 1`` of a file are the same whatever ``n``, so
-    files can be written chunk by chunk.
+    Frames ``start .. start + n - 1`` are the same whatever ``n``: frame ``i``
+    is drawn from its own random generator (seed, kind, segment, i).
 
     Parameters
     ----------
@@ -355,7 +480,7 @@ def synth_frames(n: int, kind: str, segment: int, seed: int = 0, start: int = 0)
     seed : int
         Seed of the whole stand-in.
     start : int
-        Index of the first frame within the file.
+        Index of the first frame.
 
     Returns
     -------
@@ -365,128 +490,104 @@ def synth_frames(n: int, kind: str, segment: int, seed: int = 0, start: int = 0)
     ------
     ValueError
         For a bad kind, segment, ``n`` or ``start``.
+
+    Example
+    -------
+    >>> synth_frames(2, "fake", 7).shape
+    (2, 128, 128)
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be 'real' or 'fake', got {kind!r}")
-    if not isinstance(n, (int, np.integer)) or n < 1 or not isinstance(start, (int, np.integer)) or start < 0:
+    if (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1
+            or isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0):
         raise ValueError(f"need n >= 1 and start >= 0, got n={n!r}, start={start!r}")
     p = session_params(segment, seed)
     fake = kind == "fake"
+    f32 = np.float32
     side = FRAME_SIDE
-    yy, xx = np.mgrid[0:side, 0:side].astype(np.float32)
+    yy, xx = np.mgrid[0:side, 0:side].astype(f32)
     r = np.hypot(yy - p["cy"], xx - p["cx"])
-    edge = 2.2 if fake else 0.6                        # softer window edge in fakes
-    mask = 1.0 / (1.0 + np.exp(np.clip((r - p["radius"]) / edge, -30, 30)))
-    mask[mask < 1e-3] = 0.0                            # exactly constant corners
-    vignette = 1.0 - 0.35 * (r / p["radius"]) ** 2
-    midline = 1.0 - 0.75 * np.exp(-0.5 * ((yy - p["cy"]) / 2.0) ** 2)
-    checker = np.where((yy + xx) % 2 == 0, 1.0, -1.0).astype(np.float32)
-    axis = np.arange(side, dtype=np.float32)
+    vignette = (1.0 - 0.35 * (r / p["radius"]) ** 2).astype(f32)
+    blur2 = p["focus"] ** 2
+    midline_y = p["cy"] + p["angle"] * (xx - p["cx"])
+    illumination = 1.0 + (p["tilt_y"] * (yy - p["cy"]) + p["tilt_x"] * (xx - p["cx"])) / p["radius"]
+    shade = ((1.0 - 0.75 * np.exp(-0.5 * (yy - midline_y) ** 2 / (4.0 + blur2))) * illumination).astype(f32)
+    axis = np.arange(side, dtype=f32)
 
-    out = np.empty((n, side, side), dtype=np.float32)
+    strength = np.zeros(n)
+    spots = np.empty((n, side, side), f32)
+    white = np.empty((n, side, side), f32)
+    grain = np.empty((n, side, side), f32) if fake else None
     for i in range(n):
         rng = np.random.default_rng([seed, KINDS[kind], int(segment), int(start + i)])
-        m = int(rng.integers(2, 7))
-        amp = rng.uniform(0.4, 1.2, m)
-        sig = rng.uniform(3.0, 9.0, m)
-        dy = rng.uniform(6.0, 0.8 * p["radius"], m)    # distance above the midline
+        q = float(rng.uniform()) if fake else 0.0
+        strength[i] = q
+        m = int(rng.integers(SPOTS["count"][0], SPOTS["count"][1] + 1))   # hot spots per hemisphere
+        amp = p["activity"] * rng.uniform(*SPOTS["amplitude"], m) * (1 - FLAWS["dimmer"] * q)
+        sig = rng.uniform(*SPOTS["width_px"], m) * (1 + FLAWS["wider"] * q)
+        dy = rng.uniform(6.0, 0.8 * p["radius"], m)       # distance from the midline
         x0 = p["cx"] + rng.uniform(-0.7, 0.7, m) * p["radius"]
-        pos_sd, amp_sd = (5.0, 0.45) if fake else (1.0, 0.08)  # weaker mirror symmetry in fakes
-        y_top = p["cy"] - dy
-        y_bot = p["cy"] + dy + rng.normal(0, pos_sd, m)
-        x_bot = x0 + rng.normal(0, pos_sd, m)
-        amp_bot = amp * np.exp(rng.normal(0, amp_sd, m))
-        ys = np.concatenate([y_top, y_bot])
-        xs = np.concatenate([x0, x_bot])
-        amps = np.concatenate([amp, amp_bot])
-        sigs = np.concatenate([sig, sig])
-        gy = np.exp(-0.5 * ((axis[None, :] - ys[:, None]) / sigs[:, None]) ** 2)
-        gx = np.exp(-0.5 * ((axis[None, :] - xs[:, None]) / sigs[:, None]) ** 2)
-        spots = (gy * amps[:, None]).T @ gx            # sum of separable Gaussians
-        signal = (vignette + spots) * midline
-        white = rng.standard_normal((side, side), dtype=np.float32)
-        if fake:                                       # upsampling texture of a GAN generator
-            blocks = _upsample2(rng.standard_normal((side // 2, side // 2), dtype=np.float32))
-            noise = 0.6 * white + 0.8 * blocks
-            signal = signal * (1.0 + 0.06 * checker)
-        else:
-            noise = white
-        frame = p["gain"] * mask * (signal + p["noise"] * noise) + p["offset"]
-        out[i] = frame
-    return out
+        jitter = 1.0 + FLAWS["mirror_px"] * q
+        y_low = p["cy"] + dy + rng.normal(0, jitter, m)
+        x_low = x0 + rng.normal(0, jitter, m)
+        amp_low = amp * np.exp(rng.normal(0, 0.08 + FLAWS["mirror_amp"] * q, m))
+        ys, xs = np.concatenate([p["cy"] - dy, y_low]), np.concatenate([x0, x_low])
+        width = np.concatenate([sig, sig])
+        blurred = np.sqrt(width ** 2 + blur2)             # a Gaussian spot seen through the focus blur
+        amps = np.concatenate([amp, amp_low]) * (width / blurred) ** 2
+        gy = np.exp(-0.5 * ((axis[None, :] - ys[:, None]) / blurred[:, None]) ** 2)
+        gx = np.exp(-0.5 * ((axis[None, :] - xs[:, None]) / blurred[:, None]) ** 2)
+        spots[i] = (gy * amps[:, None]).T @ gx            # sum of separable Gaussians
+        white[i] = rng.standard_normal((side, side), dtype=f32)
+        if fake:
+            grain[i] = rng.standard_normal((side, side), dtype=f32)
+    c = p["noise_corr"]
+    noise = np.empty_like(white)
+    noise[..., 1:] = white[..., 1:] + f32(c) * white[..., :-1]   # camera read-out: horizontal correlation
+    noise[..., 0] = white[..., 0] * f32(np.sqrt(1 + c * c))
+    noise /= f32(np.sqrt(1 + c * c))
+    if fake:
+        g = (FLAWS["grain"] * np.sqrt(strength)).astype(f32)[:, None, None]
+        noise = np.sqrt(1 - g * g) * noise + g * _smooth_grain(grain)
+    edge = (np.sqrt(0.36 + blur2) + FLAWS["edge_px"] * strength).astype(f32)[:, None, None]
+    mask = f32(1.0) / (f32(1.0) + np.exp(np.clip((r[None] - f32(p["radius"])) / edge, -30, 30)))
+    mask[mask < 1e-3] = 0.0                               # exactly constant corners
+    frames = f32(p["gain"]) * mask * ((vignette + spots) * shade + f32(p["noise"]) * noise) + f32(p["offset"])
+    return frames.astype(f32, copy=False)
 
 
-def _write_gzip(path: Path, chunks: Iterator[np.ndarray]) -> None:
-    """Write float32 frames as a bare gzip, atomically (no half-written file is ever left)."""
-    def write(raw) -> None:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=0, mtime=0) as handle:
-            for block in chunks:
-                handle.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+def write_frames(path: str | Path, frames: np.ndarray, *, compresslevel: int = 0) -> Path:
+    """Write frames as a bare gzip of float32, the real files' format, atomically.
 
-    atomic_write(path, write, fix=_FIX_STANDIN)
-
-
-def write_standin(folder: str | Path | None = None, *, seed: int = 0,
-                  frames: int = STANDIN_FRAMES_PER_FILE, segments: Sequence[int] = SEGMENTS,
-                  verbose: bool = True) -> list[Path]:
-    """Generate the stand-in files that are missing or of the wrong size.
-
-    Writes ``real_k.gz``/``fake_k.gz`` (gzip of float32 frames, like the real
-    data) and ``STANDIN.json``. Existing files of the right size are kept, and
-    ``STANDIN.json`` is written only when its content changes, so nothing is
-    written when the stand-in is complete (a read-only checkout works).
-
-    Returns
-    -------
-    list of Path
-        The files written.
+    Used by the tests (small real-format files) and to export stand-in frames.
 
     Raises
     ------
+    ValueError
+        If ``frames`` is not of shape (n, 128, 128).
     DataError
-        If the folder holds the real data (no ``STANDIN.json`` but calcium files),
-        or a file cannot be written (a directory in its place, a read-only folder).
+        If the file cannot be written.
     """
-    folder = Path(folder or calcium_dir())
-    if not isinstance(frames, int) or frames < 1:
-        raise ValueError(f"frames must be a positive integer, got {frames!r}")
-    segments = _check_segment_list(segments)
-    if data_kind(folder) == "real":
-        raise DataError(f"{folder} holds real calcium files; the stand-in is not written over them")
-    info = _read_marker(folder)
-    wanted = {"version": GENERATOR_VERSION, "seed": seed, "frames_per_file": frames}
-    if info is not None and {k: info.get(k) for k in wanted} != wanted:
-        for old in list(folder.glob("real_*.gz")) + list(folder.glob("fake_*.gz")):
-            try:
-                old.unlink()
-            except OSError as err:
-                raise DataError(f"cannot remove the outdated stand-in file {old} ({err.strerror or err}); "
-                                f"make {folder} writable, then {_FIX_STANDIN}") from err
-    write_text_if_changed(folder / MARKER, json.dumps(wanted, indent=2) + "\n", fix=_FIX_STANDIN)
-    written = []
-    todo = [(k, s) for s in segments for k in KINDS]
-    for kind, segment in todo:
-        path = segment_path(kind, segment, folder)
-        try:
-            check_file(path, frames)
-            continue
-        except DataError:
-            pass
-        chunk = 64
-        _write_gzip(path, (synth_frames(min(chunk, frames - i), kind, segment, seed, start=i)
-                           for i in range(0, frames, chunk)))
-        written.append(path)
-    if verbose:
-        print(f"calcium stand-in in {folder}: {len(written)} of {len(todo)} files generated, "
-              f"{frames} frames each, seed {seed}")
-    return written
+    frames = np.asarray(frames)
+    if frames.ndim != 3 or frames.shape[1:] != (FRAME_SIDE, FRAME_SIDE):
+        raise ValueError(f"frames must have shape (n, 128, 128), got {frames.shape}")
+
+    def write(raw) -> None:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=compresslevel, mtime=0) as handle:
+            handle.write(np.ascontiguousarray(frames, dtype="<f4").tobytes())
+
+    return atomic_write(path, write, fix="make sure the folder is writable and try again")
 
 
 def prepare(verbose: bool = True, *, seed: int = 0, frames: int = STANDIN_FRAMES_PER_FILE) -> str:
-    """Make sure calcium data are in place: check the real files, or generate the stand-in.
+    """Make sure calcium data are usable: verify the real files, or set up the stand-in.
 
-    With real files in ``data/calcium/`` (no ``STANDIN.json``), every one of the
-    20 files is size-checked. Otherwise the stand-in is generated where missing.
+    With real files in ``data/calcium/`` (no ``STANDIN.json``), all 20 are
+    verified in full (:func:`verify_file`: CRC, length, frame count, finite
+    pixels). Otherwise the stand-in needs no files: ``STANDIN.json`` records its
+    generator version, seed and frames per segment and kind, and frame files
+    left by an older stand-in (versions 1-2, up to 321 MB) are deleted. Nothing
+    is written when everything is in place, so a read-only checkout works.
     Called by ``make data`` and by the notebook.
 
     Returns
@@ -497,46 +598,87 @@ def prepare(verbose: bool = True, *, seed: int = 0, frames: int = STANDIN_FRAMES
     Raises
     ------
     DataError
-        A real file is missing, truncated or has the wrong size.
+        A real file is missing, corrupt, truncated or has the wrong size; or an
+        old stand-in file cannot be removed.
     """
+    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
+        raise ValueError(f"frames must be a positive integer, got {frames!r}")
     folder = calcium_dir()
     if data_kind(folder) == "real":
         check_segments(SEGMENTS, folder)
         if verbose:
-            print(f"calcium: 20 real files in {folder} checked")
-    else:
-        write_standin(folder, seed=seed, frames=frames, verbose=verbose)
+            print(f"calcium: 20 real files in {folder} verified (CRC, length, 2,048 finite frames each)")
+        return describe_source(folder)
+    old = _frame_files(folder)
+    marker = _read_marker(folder) or {}
+    for path in old:   # files beside a stand-in marker: frames an older stand-in wrote
+        try:
+            count = _gzip_isize(path) // FRAME_BYTES
+        except DataError:
+            count = None
+        if count == REAL_FRAMES_PER_FILE or count != marker.get("frames_per_file"):
+            raise DataError(f"{folder} holds the stand-in's marker {MARKER} beside {path.name}, which is not "
+                            f"a file of the old stand-in (it holds {count} frames); if you placed the real "
+                            f"files there, delete {folder / MARKER} and run `make data` again")
+        try:
+            path.unlink()
+        except OSError as err:
+            raise DataError(f"cannot remove the outdated stand-in file {path} ({err.strerror or err}); "
+                            f"make {folder} writable, then run `make data` again") from err
+    wanted = {"version": GENERATOR_VERSION, "seed": seed, "frames_per_file": frames,
+              "frames": "generated on the fly by mlcourse.data.calcium; no frame files"}
+    write_text_if_changed(folder / MARKER, json.dumps(wanted, indent=2) + "\n", fix=_FIX_STANDIN)
+    if verbose:
+        print(f"calcium stand-in: frames are generated on the fly (generator version {GENERATOR_VERSION}, "
+              f"seed {seed}), so 0 of 20 files generated"
+              + (f"; {len(old)} files of an older stand-in removed" if old else ""))
     return describe_source(folder)
 
 
 # ----------------------------------------------------------------------------- reading
 
 def _plan(segments, part: str, val_fraction: float, max_frames: int | None,
-          folder: Path) -> list[tuple[Path, int, int, int]]:
-    """(path, label, start, stop) of every file to read."""
+          folder: Path) -> list[tuple[object, int, int, int]]:
+    """(what, label, start, stop) of every file to read: ``what`` is a path or ("standin", kind, segment, seed)."""
     if part not in ("all", "train", "val"):
         raise ValueError(f"part must be 'all', 'train' or 'val', got {part!r}")
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
-    if max_frames is not None and (not isinstance(max_frames, (int, np.integer)) or max_frames < 1):
+    if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, (int, np.integer))
+                                   or max_frames < 1):
         raise ValueError(f"max_frames must be a positive integer or None, got {max_frames!r}")
+    segments = _check_segment_list(segments)
     total = check_segments(segments, folder)
     used = total if max_frames is None else min(total, int(max_frames))
     cut = used - int(round(val_fraction * used))
     start, stop = {"all": (0, used), "train": (0, cut), "val": (cut, used)}[part]
-    return [(segment_path(kind, s, folder), label, start, stop)
-            for s in _check_segment_list(segments) for kind, label in KINDS.items()]
+    if stop <= start:
+        raise ValueError(f"part {part!r} of {used} frames per file with val_fraction={val_fraction} is empty")
+    standin = data_kind(folder) == "standin"
+    seed = standin_seed(folder) if standin else None
+    return [(("standin", kind, s, seed) if standin else segment_path(kind, s, folder), label, start, stop)
+            for s in segments for kind, label in KINDS.items()]
+
+
+def _read(what, start: int, stop: int, chunk: int) -> Iterator[np.ndarray]:
+    """Frames ``start:stop`` of one file (or of the stand-in's generator) in chunks."""
+    if isinstance(what, tuple):
+        _, kind, segment, seed = what
+        for i in range(start, stop, chunk):
+            yield synth_frames(min(chunk, stop - i), kind, segment, seed, start=i)
+    else:
+        yield from iter_frames(what, start, stop, chunk=chunk)
 
 
 def load_calcium(segments: Sequence[int], *, part: str = "all", val_fraction: float = 0.2,
                  max_frames: int | None = None, folder: str | Path | None = None
                  ) -> tuple[np.ndarray, np.ndarray, str]:
-    """Read the frames of a few segments into memory.
+    """Read (real data) or generate (stand-in) the frames of a few segments into memory.
 
     Parameters
     ----------
     segments : sequence of int
-        Segments 0..9; both the real and the fake file of each are read.
+        Segments 0..9; both the real and the fake frames of each are read, real first.
     part : {"all", "train", "val"}
         ``"train"`` keeps the first ``1 - val_fraction`` of each file's frames,
         ``"val"`` the rest (a block at the end of every file, so neighbouring
@@ -544,7 +686,7 @@ def load_calcium(segments: Sequence[int], *, part: str = "all", val_fraction: fl
     val_fraction : float
         Share of each file held out as ``"val"``.
     max_frames : int, optional
-        Use only the first ``max_frames`` frames of each file (fast mode).
+        Use only the first ``max_frames`` frames of each file.
     folder : path-like, optional
         Defaults to ``data/calcium/``.
 
@@ -557,24 +699,28 @@ def load_calcium(segments: Sequence[int], *, part: str = "all", val_fraction: fl
     Raises
     ------
     DataError
-        A file is missing, truncated or of the wrong size.
+        A real file is missing, corrupt, truncated or of the wrong size.
     ValueError
         Bad segments, part, fraction or max_frames.
 
     Example
     -------
-    >>> X, y, source = load_calcium([0], part="val")   # doctest: +SKIP
-    >>> X.shape
-    (102, 128, 128, 1)
+    >>> X, y, source = load_calcium([0], part="val", max_frames=10)
+    >>> X.shape, y.tolist()
+    ((4, 128, 128, 1), [0, 0, 1, 1])
     """
     folder = Path(folder or calcium_dir())
     plan = _plan(segments, part, val_fraction, max_frames, folder)
-    xs, ys = [], []
-    for path, label, start, stop in plan:
-        frames = np.concatenate(list(iter_frames(path, start, stop)), axis=0)
-        xs.append(frames)
-        ys.append(np.full(len(frames), label, dtype=np.int64))
-    return np.concatenate(xs)[..., None], np.concatenate(ys), describe_source(folder)
+    n = sum(stop - start for _, _, start, stop in plan)
+    X = np.empty((n, FRAME_SIDE, FRAME_SIDE, 1), dtype=np.float32)
+    y = np.empty(n, dtype=np.int64)
+    at = 0
+    for what, label, start, stop in plan:
+        for block in _read(what, start, stop, chunk=64):
+            X[at:at + len(block), ..., 0] = block
+            y[at:at + len(block)] = label
+            at += len(block)
+    return X, y, describe_source(folder)
 
 
 def calcium_dataset(segments: Sequence[int], *, part: str = "all", val_fraction: float = 0.2,
@@ -582,8 +728,9 @@ def calcium_dataset(segments: Sequence[int], *, part: str = "all", val_fraction:
                     seed: int = 0, folder: str | Path | None = None):
     """Stream frames and labels of many segments as a batched ``tf.data.Dataset``.
 
-    Files are read chunk by chunk and interleaved (one frame from each file in
-    turn), so memory stays bounded even with all 20 real files (2.6 GB).
+    Files (or the stand-in's generator) are read chunk by chunk and interleaved
+    (one frame from each file in turn), so memory stays bounded even with all
+    20 real files (2.6 GB).
 
     Parameters
     ----------
@@ -608,14 +755,14 @@ def calcium_dataset(segments: Sequence[int], *, part: str = "all", val_fraction:
     """
     import tensorflow as tf
 
-    if not isinstance(batch_size, int) or batch_size < 1:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     folder = Path(folder or calcium_dir())
     plan = _plan(segments, part, val_fraction, max_frames, folder)
 
     def frames():
-        streams = [((frame for block in iter_frames(p, a, b, chunk=16) for frame in block), label)
-                   for p, label, a, b in plan]
+        streams = [((frame for block in _read(what, a, b, chunk=16) for frame in block), label)
+                   for what, label, a, b in plan]
         while streams:
             alive = []
             for stream, label in streams:
