@@ -12,9 +12,22 @@ def test_positive_rate_matches_known_values():
     assert positive_rate(2, 18) == pytest.approx(0.01)
 
 
+def test_positive_rate_with_digits_0_to_8_gives_the_coursework_data_rate():
+    # the coursework drew digits 0..8: the exact share of sums >= 100 is 92.6%, not "about 91%"
+    assert positive_rate(30, 100, largest_digit=8) == pytest.approx(0.926, abs=5e-4)
+    assert positive_rate(1, 1, largest_digit=1) == pytest.approx(0.5)
+    assert positive_rate(2, 2, largest_digit=1) == pytest.approx(0.25)
+
+
+def test_positive_rate_agrees_with_a_simulation():
+    X = np.random.default_rng(0).integers(0, 9, size=(200_000, 30))   # digits 0..8
+    assert np.mean(X.sum(axis=1) >= 100) == pytest.approx(positive_rate(30, 100, largest_digit=8), abs=3e-3)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(length=0), "length must be an integer >= 1"),
     (dict(threshold=2.5), "threshold must be an integer"),
+    (dict(largest_digit=0), "largest_digit must be an integer >= 1"),
 ])
 def test_positive_rate_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -73,3 +86,9 @@ def test_digit_sum_problems_rejects_bad_sizes():
     X_train, y_train, X_test, y_test = _exercise_data()
     with pytest.raises(ValueError, match="n_train must be an integer >= 1"):
         digit_sum_problems(X_train, y_train, X_test, y_test, n_train=0)
+
+
+def test_coursework_note_states_the_exact_positive_rate_of_digits_0_to_8():
+    from mlcourse.reference import coursework_value
+    note = coursework_value("01_lstm_digit_sum", "test_accuracy").note
+    assert f"{positive_rate(30, 100, largest_digit=8):.1%} positive series" in note

@@ -25,27 +25,45 @@ def _check_int(name: str, value, minimum: int) -> int:
     return int(value)
 
 
-def positive_rate(length: int = 30, threshold: int = 100) -> float:
-    """Exact probability that ``length`` uniform digits 0..9 sum to ``threshold`` or more.
+def positive_rate(length: int = 30, threshold: int = 100, *, largest_digit: int = 9) -> float:
+    """Exact probability that ``length`` uniform digits 0..``largest_digit`` sum to ``threshold`` or more.
 
     Computed by convolving the digit distribution ``length`` times (exact up to
     floating point), so the notebook can compare the observed class balance
     with the truth.
 
+    Parameters
+    ----------
+    length : int
+        Digits per series (>= 1).
+    threshold : int
+        A series is positive when its digits sum to at least this (>= 0).
+    largest_digit : int
+        Digits are uniform on 0..largest_digit, both ends included (>= 1). The
+        exercise asks for 9; the coursework's answer drew 0..8 by mistake.
+
+    Returns
+    -------
+    float
+        The probability, in [0, 1].
+
     Raises
     ------
     ValueError
-        If ``length`` < 1 or ``threshold`` < 0.
+        If ``length`` < 1, ``threshold`` < 0 or ``largest_digit`` < 1.
 
     Example
     -------
     >>> round(positive_rate(30, 100), 4)
     0.9883
+    >>> round(positive_rate(30, 100, largest_digit=8), 3)       # the coursework's digits 0..8
+    0.926
     """
     length = _check_int("length", length, 1)
     threshold = _check_int("threshold", threshold, 0)
+    largest_digit = _check_int("largest_digit", largest_digit, 1)
     dist = np.array([1.0])
-    digit = np.full(10, 0.1)
+    digit = np.full(largest_digit + 1, 1.0 / (largest_digit + 1))
     for _ in range(length):
         dist = np.convolve(dist, digit)
     return float(math.fsum(dist[threshold:]))
