@@ -283,3 +283,16 @@ def test_ctrl_c_stops_the_kernel_writes_nothing_half_done_and_exits_130(tmp_path
     assert results == ["01_quick.fast.json"]
     assert not list(root.rglob("*.tmp"))
     assert not list(runner.runs_root().glob(f"{proc.pid}-*")), "the run's folder was left behind"
+
+
+def test_several_at_once_start_the_longest_first_by_their_last_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "results_dir", lambda: tmp_path)
+    paths = [Path(f"notebooks/{name}.ipynb") for name in ("a", "b", "c", "d")]
+    for name, seconds in (("a", 10.0), ("b", 300.0), ("d", 50.0)):
+        (tmp_path / f"{name}.full.json").write_text(json.dumps({"seconds": seconds}))
+    (tmp_path / "b.fast.json").write_text(json.dumps({"seconds": 1.0}))
+    # c has no earlier time: it may be the longest, so it starts first; then b, d, a.
+    assert runner.start_order(paths, "full") == [2, 1, 3, 0]
+    (tmp_path / "c.full.json").write_text("{not json")
+    assert runner.start_order(paths, "full") == [2, 1, 3, 0]
+    assert runner.start_order(paths, "fast") == [0, 2, 3, 1]   # unknown ones first, in the given order

@@ -420,6 +420,26 @@ class RunReport:
     threads: int = 1
 
 
+def start_order(paths: list[Path], mode: str) -> list[int]:
+    """Indices of ``paths``, longest run first, by each notebook's last recorded time in ``mode``.
+
+    With several notebooks at once the longest ones start first, so no long notebook starts
+    last beside an idle core (longest-processing-time-first). A notebook without a readable
+    earlier time starts first, as if it were the longest. Ties keep the given order. Only
+    the start order changes: every kernel is independent, so the numbers do not.
+    """
+    def seconds(path: Path) -> float:
+        try:
+            data = json.loads((results_dir() / f"{path.stem}.{mode}.json").read_text(encoding="utf-8"))
+            value = float(data["seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return float("inf")
+        return value if value >= 0 else float("inf")
+
+    known = [seconds(p) for p in paths]
+    return sorted(range(len(paths)), key=lambda i: -known[i])
+
+
 def run_notebooks(paths: list[Path], *, fast: bool, in_place: bool, out_dir: Path, jobs: int = 1,
                   threads: int | None = None, cell_timeout: int = DEFAULT_CELL_TIMEOUT,
                   stream=None) -> RunReport:
@@ -428,7 +448,8 @@ def run_notebooks(paths: list[Path], *, fast: bool, in_place: bool, out_dir: Pat
     Parameters
     ----------
     paths : list of pathlib.Path
-        The notebooks, in the order to start them.
+        The notebooks: run in this order one at a time; with ``jobs`` > 1 the longest
+        (by their last recorded time, see :func:`start_order`) start first.
     fast : bool
         Fast mode.
     in_place : bool
@@ -459,8 +480,8 @@ def run_notebooks(paths: list[Path], *, fast: bool, in_place: bool, out_dir: Pat
     run_info = {"id": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds") + f"/{os.getpid()}",
                 "jobs": jobs, "threads": threads, "machine": machine_info()}
     todo: queue.Queue = queue.Queue()
-    for index, path in enumerate(paths):
-        todo.put((index, path))
+    for index in start_order(paths, mode) if jobs > 1 else range(len(paths)):
+        todo.put((index, paths[index]))
     done: queue.Queue = queue.Queue()
     runs: list[NotebookRun] = [NotebookRun(path=p) for p in paths]
 
