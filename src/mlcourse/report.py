@@ -30,7 +30,8 @@ from .results import ResultsError, atomic_write_text, load_run_results, run_resu
 NOTEBOOK_INFO: dict[str, tuple[str, str, str]] = {
     "01_lstm_digit_sum": (
         "LSTM: is the sum of 30 digits at least 100?",
-        "recurrent nets on sequences; class imbalance, baselines, balanced accuracy, ROC AUC",
+        "recurrent nets on sequences; validation and the best epoch; class imbalance, baselines, "
+        "balanced accuracy, ROC AUC, thresholds vs class weights",
         "generated"),
     "02_sinewave_regression": (
         "Dense net reads a, b, c, d off a·sin(bx)+c·cos(dx)",
@@ -38,7 +39,7 @@ NOTEBOOK_INFO: dict[str, tuple[str, str, str]] = {
         "generated into `data/sine/`"),
     "03_mnist_regularization": (
         "MNIST 4 vs 9 on 800 digits: overfit, then regularize",
-        "overfitting; L1, L2, dropout, early stopping, augmentation; comparing over seeds",
+        "overfitting; L1, L2, AdamW, dropout, early stopping, augmentation; comparing over seeds",
         "real MNIST digits, vendored (`data/mnist_49.npz`)"),
     "04_xor_mlp": (
         "XOR with a one-hidden-layer perceptron",
@@ -51,7 +52,8 @@ NOTEBOOK_INFO: dict[str, tuple[str, str, str]] = {
         "scikit-learn `load_digits`"),
     "06_jet_tagging": (
         "LHC jet tagging with 16 high-level features, 5 classes",
-        "feature scaling, L1 weight sparsity, learning rates, SGD vs Adam, ROC curves",
+        "feature scaling, L1 weight sparsity, learning rates, SGD vs Adam, ROC curves, "
+        "choosing on validation",
         "OpenML `hls4ml_lhc_jets_hlf` when cached, else a labelled synthetic stand-in"),
     "07_lasso_kernels": (
         "Lasso, bias-variance, Mercer kernel regression",
@@ -60,8 +62,9 @@ NOTEBOOK_INFO: dict[str, tuple[str, str, str]] = {
         "generated, committed (`data/lasso.npz`)"),
     "08_calcium_cnn": (
         "CNN: real vs GAN-made calcium imaging frames",
-        "convolutional nets, dataset shift between sessions, validation vs test",
-        "real frames when present, else a labelled synthetic stand-in"),
+        "convolutional nets; choosing epochs and models on a held-out session, testing once; "
+        "shift between sessions",
+        "real frames when present, else a labelled synthetic stand-in generated on the fly"),
 }
 
 
