@@ -10,6 +10,9 @@
 * The TensorFlow settings match the runner's, so nbval sees the same outputs
   as the committed reference run. nbval sends its kernels' stderr to
   /dev/null, so ipykernel's "running over TCP" warning never shows.
+* Longest first: the assignment round trip (one module-scoped chain of nbgrader runs), then the
+  notebooks, then the unit tests, so that with pytest-xdist (``--dist loadfile``) the longest
+  chains start at once instead of last (the order of test files changes nothing else).
 """
 
 import os
@@ -36,3 +39,15 @@ def pytest_runtest_setup(item):
         os.environ[config.NOTEBOOK_ENV] = path.stem
         os.environ[config.RESULTS_ENV] = str(config.project_root() / "build" / "results" / "nbval"
                                              / f"{path.stem}.json")
+
+
+def _start_rank(item) -> int:
+    path = str(getattr(item, "path", ""))
+    if path.endswith("test_roundtrip.py"):
+        return 0
+    return 1 if path.endswith(".ipynb") else 2
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Longest chains first (see the module docstring); a stable sort keeps each file's own order."""
+    items.sort(key=_start_rank)

@@ -25,6 +25,7 @@ import json
 import sys
 from pathlib import Path
 
+from mlcourse.notebooks import read_notebook, source_hash
 from mlcourse.results import atomic_write_text, load_run_results, run_results_path
 from mlcourse.runner import _Kernels, machine_info
 
@@ -45,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         path = path.resolve()
         published = load_run_results(run_results_path(path.stem, "full"))
         base_threads = (published.get("run") or {}).get("threads")
+        if published.get("source_hash") != source_hash(read_notebook(path)):
+            print(f"{path.stem}: its published full run is not of the current source; run it first "
+                  f"(python -m mlcourse run {path.relative_to(ROOT)})")
+            return 1
         if base_threads == args.threads:
             print(f"{path.stem}: the published run already used {args.threads} threads; skipped")
             continue
@@ -60,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                 metrics[name] = {"base": base[name], "other": other[name],
                                  "difference": other[name] - base[name], "identical": other[name] == base[name]}
         data["notebooks"][path.stem] = {
-            "base_threads": base_threads, "threads": args.threads, "status": run["status"],
+            "source_hash": published.get("source_hash"), "base_threads": base_threads,
+            "threads": args.threads, "status": run["status"],
             "error": run["error"], "seconds": run["seconds"], "metrics": metrics,
             "claims_false_with_other_threads": false_claims,
         }

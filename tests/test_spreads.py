@@ -88,3 +88,22 @@ def _check_spread(data: dict, skip=(), only: str | None = None) -> None:
             assert min(values) >= lo, f"{data['notebook']}: {metric} bar >= {lo} above the worst seed {min(values)}"
         if hi is not None:
             assert max(values) <= hi, f"{data['notebook']}: {metric} bar <= {hi} below the worst seed {max(values)}"
+
+
+THREADS = ROOT / "benchmarks" / "threads.json"
+
+
+@pytest.mark.skipif(not THREADS.exists(), reason="benchmarks/threads.json not measured")
+def test_runs_with_other_threads_per_kernel_meet_every_literal_bar_and_claim():
+    """The README says an honest run with other threads (or on another CPU) still meets its bars and claims."""
+    data = json.loads(THREADS.read_text())
+    assert data["notebooks"], "benchmarks/threads.json holds no notebook"
+    for name, entry in data["notebooks"].items():
+        assert entry["status"] == "ok", f"{name} failed with {entry['threads']} threads per kernel: {entry['error']}"
+        assert not entry["claims_false_with_other_threads"], (name, entry["claims_false_with_other_threads"])
+        bars = notebook_bars(name)
+        for metric, values in entry["metrics"].items():
+            bar, other = bars.get(metric) or {}, values["other"]
+            lo, hi = bar.get("at_least"), bar.get("at_most")
+            assert lo is None or other >= lo, f"{name}: {metric} = {other} with {entry['threads']} threads, bar >= {lo}"
+            assert hi is None or other <= hi, f"{name}: {metric} = {other} with {entry['threads']} threads, bar <= {hi}"
