@@ -47,7 +47,7 @@ run: data
 
 test: $(STAMP)
 	MLCOURSE_FAST=1 $(VPY) -m pytest -p no:cacheprovider -n $(if $(filter auto,$(JOBS)),auto,$(JOBS)) \
-	  --dist loadfile tests notebooks $(PYTEST_NB)
+	  --dist loadfile --no-loadscope-reorder tests notebooks $(PYTEST_NB)
 
 # Refresh the committed reference outputs (full mode, written back into notebooks/).
 reference: data

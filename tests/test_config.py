@@ -1,5 +1,9 @@
 """mlcourse.config: fast-mode helpers, paths, and reproducible training."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -133,3 +137,17 @@ def test_non_editable_install_finds_the_checkout_it_was_installed_from(tmp_path)
     package, found, data = out.stdout.split()
     assert package.startswith(str(target)), "the probe should import the non-editable copy"
     assert found == str(root) and data == str(root / "data")
+
+
+def test_start_without_tensorflow_seeds_numpy_and_random_and_never_loads_tensorflow(tmp_path):
+    code = ("import random, sys\nimport numpy as np\nimport mlcourse.config as c\n"
+            "cfg = c.start(seed=5, tensorflow=False, notebook='demo')\n"
+            "print('tensorflow' in sys.modules, random.random(), np.random.rand(), cfg.seed)\n"
+            "random.seed(5); np.random.seed(5); print(random.random(), np.random.rand())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path, env={**os.environ, "MLCOURSE_SEED": ""})
+    assert out.returncode == 0, out.stderr
+    lines = [line for line in out.stdout.splitlines() if not line.startswith("mlcourse:")]
+    loaded, r1, n1, seed = lines[0].split()
+    assert loaded == "False" and seed == "5"
+    assert lines[1].split() == [r1, n1]

@@ -25,14 +25,32 @@ PLATFORMS = {"macOS arm64": "macosx_14_0_arm64", "Windows x86_64": "win_amd64"}
 PYTHON = "3.11.5"
 
 
+@pytest.fixture(scope="module")
+def resolutions(tmp_path_factory):
+    """pip's dry-run resolution of the lock for every platform, all started at once (they wait on the index)."""
+    procs = {}
+    for platform in PLATFORMS.values():
+        target = tmp_path_factory.mktemp(platform) / "t"
+        command = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--no-deps",
+                   "--only-binary=:all:", "--platform", platform, "--python-version", PYTHON,
+                   "--implementation", "cp", "--target", str(target), "--quiet",
+                   "-r", str(ROOT / "requirements.lock")]
+        procs[platform] = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = {}
+    for platform, proc in procs.items():
+        try:
+            _, stderr = proc.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, stderr = proc.communicate()
+        done[platform] = (proc.returncode, stderr)
+    return done
+
+
 @pytest.mark.parametrize("platform", PLATFORMS.values(), ids=PLATFORMS.keys())
-def test_every_pinned_version_has_a_wheel_for_the_platform(platform, tmp_path):
-    command = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--no-deps",
-               "--only-binary=:all:", "--platform", platform, "--python-version", PYTHON,
-               "--implementation", "cp", "--target", str(tmp_path / "t"), "--quiet",
-               "-r", str(ROOT / "requirements.lock")]
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    errors = "\n".join(line for line in proc.stderr.splitlines() if line.startswith("ERROR"))
-    if proc.returncode and not IN_CI and ("connection" in proc.stderr.lower() or "resolve" in proc.stderr.lower()):
+def test_every_pinned_version_has_a_wheel_for_the_platform(platform, resolutions):
+    returncode, stderr = resolutions[platform]
+    errors = "\n".join(line for line in stderr.splitlines() if line.startswith("ERROR"))
+    if returncode and not IN_CI and ("connection" in stderr.lower() or "resolve" in stderr.lower()):
         pytest.skip("the package index is unreachable")
-    assert proc.returncode == 0, f"requirements.lock cannot be installed on {platform}:\n{errors[-3000:]}"
+    assert returncode == 0, f"requirements.lock cannot be installed on {platform}:\n{errors[-3000:]}"

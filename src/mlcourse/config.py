@@ -273,7 +273,8 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def start(seed: int = 0, *, notebook: str | None = None, quiet: bool = False) -> Config:
+def start(seed: int = 0, *, notebook: str | None = None, quiet: bool = False,
+          tensorflow: bool = True) -> Config:
     """Prepare a notebook: pin TensorFlow's environment, seed everything, read the mode.
 
     Parameters
@@ -284,6 +285,11 @@ def start(seed: int = 0, *, notebook: str | None = None, quiet: bool = False) ->
         Name to record results under; defaults to :func:`notebook_name`.
     quiet : bool
         Do not print the one-line report.
+    tensorflow : bool
+        Load, seed and make deterministic TensorFlow/Keras (the default). ``False`` is for a
+        notebook that never imports Keras or TensorFlow (07): it seeds Python's ``random`` and
+        NumPy's global generator only and saves the TensorFlow import, several CPU-seconds per
+        kernel. Such a notebook that imports Keras later gets an unseeded, non-deterministic one.
 
     Returns
     -------
@@ -312,8 +318,14 @@ def start(seed: int = 0, *, notebook: str | None = None, quiet: bool = False) ->
                              "(only benchmarks/seed_spread.py sets it)")
         notes.append(f"seed {override} from {SEED_ENV} (a seed study) instead of {seed}")
         seed = int(override)
-    seed_everything(seed)
-    tf, keras = _load_tensorflow()
+    if tensorflow:
+        seed_everything(seed)
+        tf, keras = _load_tensorflow()
+    else:
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        random.seed(seed)
+        np.random.seed(seed)
     _configure_matplotlib()
     root = project_root()
     cfg = Config(
@@ -325,10 +337,14 @@ def start(seed: int = 0, *, notebook: str | None = None, quiet: bool = False) ->
         notebook=notebook or notebook_name(),
         rng=np.random.default_rng(seed),
     )
-    if not quiet:
+    if not quiet and tensorflow:
         device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
         print(f"mlcourse: {cfg.mode} mode, seed {seed}, TensorFlow {tf.__version__} / "
               f"Keras {keras.__version__}, {device}")
+    elif not quiet:
+        print(f"mlcourse: {cfg.mode} mode, seed {seed}, NumPy {np.__version__} (no TensorFlow: "
+              "this notebook does not use it)")
+    if not quiet:
         for note in notes:
             print(f"  note: {note}")
     return cfg
