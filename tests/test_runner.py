@@ -296,3 +296,15 @@ def test_several_at_once_start_the_longest_first_by_their_last_time(tmp_path, mo
     (tmp_path / "c.full.json").write_text("{not json")
     assert runner.start_order(paths, "full") == [2, 1, 3, 0]
     assert runner.start_order(paths, "fast") == [0, 2, 3, 1]   # unknown ones first, in the given order
+
+
+def test_a_fresh_clone_orders_full_runs_by_the_committed_seed_study(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "results_dir", lambda: tmp_path / "build" / "results")   # no earlier runs
+    monkeypatch.setattr(runner.config, "project_root", lambda: tmp_path)
+    (tmp_path / "benchmarks" / "spreads").mkdir(parents=True)
+    for name, seconds in (("a", [5, 7, 6]), ("b", [90, 400, 100])):
+        runs = [{"seed": i, "seconds": s} for i, s in enumerate(seconds)]
+        (tmp_path / "benchmarks" / "spreads" / f"{name}.json").write_text(json.dumps({"runs": runs}))
+    paths = [Path(f"notebooks/{name}.ipynb") for name in ("a", "b", "c")]
+    assert runner.start_order(paths, "full") == [2, 1, 0]   # c unknown; b's median 100 before a's 6
+    assert runner.start_order(paths, "fast") == [0, 1, 2]   # a study's runs are full-mode times

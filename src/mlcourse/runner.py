@@ -424,17 +424,29 @@ def start_order(paths: list[Path], mode: str) -> list[int]:
     """Indices of ``paths``, longest run first, by each notebook's last recorded time in ``mode``.
 
     With several notebooks at once the longest ones start first, so no long notebook starts
-    last beside an idle core (longest-processing-time-first). A notebook without a readable
-    earlier time starts first, as if it were the longest. Ties keep the given order. Only
-    the start order changes: every kernel is independent, so the numbers do not.
+    last beside an idle core (longest-processing-time-first). The time is the notebook's last
+    run in ``build/results/``; a fresh clone has none, so in full mode the median time of its
+    committed seed study (``benchmarks/spreads/``, full runs) stands in. A notebook with
+    neither starts first, as if it were the longest. Ties keep the given order. Only the
+    start order changes: every kernel is independent, so the numbers do not.
     """
     def seconds(path: Path) -> float:
         try:
             data = json.loads((results_dir() / f"{path.stem}.{mode}.json").read_text(encoding="utf-8"))
             value = float(data["seconds"])
+            if value >= 0:
+                return value
         except (OSError, ValueError, KeyError, TypeError):
-            return float("inf")
-        return value if value >= 0 else float("inf")
+            pass
+        if mode == "full":
+            study = config.project_root() / "benchmarks" / "spreads" / f"{path.stem}.json"
+            try:
+                runs = sorted(float(r["seconds"]) for r in json.loads(study.read_text(encoding="utf-8"))["runs"])
+                if runs:
+                    return runs[len(runs) // 2]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        return float("inf")
 
     known = [seconds(p) for p in paths]
     return sorted(range(len(paths)), key=lambda i: -known[i])
