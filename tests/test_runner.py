@@ -286,7 +286,7 @@ def test_ctrl_c_stops_the_kernel_writes_nothing_half_done_and_exits_130(tmp_path
 
 
 def test_several_at_once_start_the_longest_first_by_their_last_time(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "results_dir", lambda: tmp_path)
+    monkeypatch.setattr(runner, "run_results_path", lambda name, mode: tmp_path / f"{name}.{mode}.json")
     paths = [Path(f"notebooks/{name}.ipynb") for name in ("a", "b", "c", "d")]
     for name, seconds in (("a", 10.0), ("b", 300.0), ("d", 50.0)):
         (tmp_path / f"{name}.full.json").write_text(json.dumps({"seconds": seconds}))
@@ -299,7 +299,8 @@ def test_several_at_once_start_the_longest_first_by_their_last_time(tmp_path, mo
 
 
 def test_a_fresh_clone_orders_full_runs_by_the_committed_seed_study(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "results_dir", lambda: tmp_path / "build" / "results")   # no earlier runs
+    monkeypatch.setattr(runner, "run_results_path",                                     # no earlier runs
+                        lambda name, mode: tmp_path / "build" / "results" / f"{name}.{mode}.json")
     monkeypatch.setattr(runner.config, "project_root", lambda: tmp_path)
     (tmp_path / "benchmarks" / "spreads").mkdir(parents=True)
     for name, seconds in (("a", [5, 7, 6]), ("b", [90, 400, 100])):

@@ -72,7 +72,7 @@ def test_known_miss_still_misses(notebook, metric):
 
 
 def _check_spread(data: dict, skip=(), only: str | None = None) -> None:
-    assert len(data["seeds"]) >= 5, f"{path.name}: {len(data['seeds'])} seeds; a bar needs at least 5"
+    assert len(data["seeds"]) >= 5, f"{data['notebook']}: {len(data['seeds'])} seeds; a bar needs at least 5"
     assert all(r["status"] == "ok" for r in data["runs"]), data["runs"]
     bars = notebook_bars(data["notebook"])
     for metric, entry in data["metrics"].items():

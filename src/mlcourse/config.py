@@ -262,13 +262,22 @@ def _load_tensorflow():
     return tf, keras
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and Keras/TensorFlow, and make TensorFlow ops deterministic."""
+def seed_everything(seed: int, *, tensorflow: bool = True) -> None:
+    """Seed Python, NumPy and Keras/TensorFlow, and make TensorFlow ops deterministic.
+
+    With ``tensorflow=False`` only Python's ``random`` and NumPy's global generator are
+    seeded, and TensorFlow is not imported (see :func:`start`).
+    """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    random.seed(seed)
+    if not tensorflow:
+        import numpy as np
+
+        np.random.seed(seed)
+        return
     _pin_environment()
     tf, keras = _load_tensorflow()
-    random.seed(seed)
     keras.utils.set_random_seed(seed)  # seeds python, numpy and the TF backend
     tf.config.experimental.enable_op_determinism()
 
@@ -318,14 +327,9 @@ def start(seed: int = 0, *, notebook: str | None = None, quiet: bool = False,
                              "(only benchmarks/seed_spread.py sets it)")
         notes.append(f"seed {override} from {SEED_ENV} (a seed study) instead of {seed}")
         seed = int(override)
+    seed_everything(seed, tensorflow=tensorflow)
     if tensorflow:
-        seed_everything(seed)
         tf, keras = _load_tensorflow()
-    else:
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-        random.seed(seed)
-        np.random.seed(seed)
     _configure_matplotlib()
     root = project_root()
     cfg = Config(

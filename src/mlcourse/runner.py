@@ -51,7 +51,7 @@ from . import config
 from .notebooks import (NotANotebookError, clean_outputs, find_notebooks, read_notebook, source_hash,
                         stamp, write_notebook)
 from .results import (ResultsError, atomic_write_text, check_results_files, load_records,
-                      remove_stale_temporaries, results_dir, write_run_results)
+                      remove_stale_temporaries, results_dir, run_results_path, write_run_results)
 
 #: Per-cell time limit in seconds (full mode can train for minutes in one cell).
 DEFAULT_CELL_TIMEOUT = 3600
@@ -432,7 +432,7 @@ def start_order(paths: list[Path], mode: str) -> list[int]:
     """
     def seconds(path: Path) -> float:
         try:
-            data = json.loads((results_dir() / f"{path.stem}.{mode}.json").read_text(encoding="utf-8"))
+            data = json.loads(run_results_path(path.stem, mode).read_text(encoding="utf-8"))
             value = float(data["seconds"])
             if value >= 0:
                 return value
