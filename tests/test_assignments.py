@@ -158,16 +158,37 @@ def test_grading_a_missing_folder_names_the_expected_layout(tmp_path):
 def test_grading_with_relative_paths_scores_the_toy_notebook(tmp_path, monkeypatch):
     """`make grade` passes relative folders; the workers run elsewhere and must still find them."""
     nbformat.write(toy_notebook(), tmp_path / "99_toy.ipynb")
-    (tmp_path / "subs" / "ann").mkdir(parents=True)
-    nbformat.write(toy_notebook(), tmp_path / "subs" / "ann" / "99_toy.ipynb")
+    for student in ("ann", "bob"):
+        (tmp_path / "subs" / student).mkdir(parents=True)
+        nbformat.write(toy_notebook(), tmp_path / "subs" / student / "99_toy.ipynb")
     monkeypatch.chdir(tmp_path)
     results = asg.grade_submissions(Path("subs"), Path("grades"), jobs=1, fast=True,
                                     notebooks=[Path("99_toy.ipynb")], log=lambda m: None)
-    assert [r.errors for r in results] == [[]]
+    assert [r.errors for r in results] == [[], []]
     rows = (tmp_path / "grades" / "scores.csv").read_text().splitlines()
-    assert rows[1:] == ["ann,99_toy,test_mean,2,2,passed", "ann,99_toy,test_hidden,1,1,passed",
-                        "ann,99_toy,answer_why,,1,needs manual grading"]
+    assert rows[1:] == [f"{s},99_toy,{test}" for s in ("ann", "bob") for test in
+                        ("test_mean,2,2,passed", "test_hidden,1,1,passed", "answer_why,,1,needs manual grading")]
     assert (tmp_path / "grades" / "feedback" / "ann" / "99_toy.html").is_file()
+    # one grading process graded both, one after the other
+    heads = {(tmp_path / "grades" / "work" / s / "99_toy" / "grading.log").read_text().split(")")[0]
+             for s in ("ann", "bob")}
+    assert len(heads) == 1 and "grading worker (process" in heads.pop()
+
+
+def test_a_grading_worker_that_dies_costs_only_its_submission(tmp_path):
+    worker = asg._GradingWorker()
+    try:
+        task = {"work": str(tmp_path / "no-such-folder"), "student": "ann", "name": "99_toy", "fast": True, "env": {}}
+        failure = worker.run(task)
+        assert failure and "grading worker stopped" in failure and "no-such-folder" in failure
+        assert worker.proc is None
+        (tmp_path / "work").mkdir()
+        task["work"], task["name"] = str(tmp_path / "work"), "no-such-assignment"
+        assert worker.run(task) is None   # a new process took the next task
+        report = (tmp_path / "work" / "report.json").read_text()
+        assert "no-such-assignment" in report or "autograde failed" in report
+    finally:
+        worker.close()
 
 
 def test_grade_command_without_submissions_says_how(capsys):

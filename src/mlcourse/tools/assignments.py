@@ -20,10 +20,11 @@ an instructor can also drive nbgrader by hand in ``build/course/``
 (``nbgrader_config.py`` is written there).
 
 Grading: ``nbgrader autograde`` runs one notebook after another and keeps its
-gradebook in SQLite, which does not take several writers. So each student is
-graded by a worker process in a private copy of the course folder (its own
-copy of the gradebook, made after ``generate_assignment``), ``--jobs`` of them
-at once; the parent is the only writer of the results: ``scores.csv``, the
+gradebook in SQLite, which does not take several writers. So each submission is
+graded in a private copy of the course folder (its own copy of the gradebook,
+made after ``generate_assignment``) by a worker process, ``--jobs`` of them at
+once, each worker grading one submission after another (a worker that dies
+costs only the submission it was grading); the parent is the only writer of the results: ``scores.csv``, the
 feedback pages and the autograded notebooks under ``build/grades/``, and the
 course's own gradebook, ``build/grades/course/gradebook.db``, into which it
 copies every worker's grades, so nbgrader's formgrader works there for the
@@ -45,6 +46,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -785,8 +787,64 @@ def _submitted_notebooks(folder: Path, known: set[str]) -> tuple[dict[str, Path]
     return found, unknown
 
 
-def grade_one(course: Path, sub: Submission, work: Path, fast: bool) -> Submission:
-    """Autograde one submitted notebook in a private copy of the course (a worker process)."""
+class _GradingWorker:
+    """One long-lived grading process, reused for one submission after another.
+
+    Importing nbgrader takes about 1.5 CPU-seconds, so a process per submission
+    spends that again for every one. The worker (``_grade-worker --serve``)
+    reads one task per line on stdin (JSON: work folder, student, notebook,
+    mode, environment), grades it in that folder with the environment set as a
+    fresh process would have it, sends its output to ``grading.log`` there and
+    answers on a private copy of its stdout. A worker that dies takes only the
+    submission it was grading with it: the next task starts a new process.
+    """
+
+    def __init__(self):
+        self.proc: subprocess.Popen | None = None
+
+    def _start(self) -> subprocess.Popen:
+        env = _venv_on_path(dict(os.environ))
+        env["PYTHONUNBUFFERED"] = "1"
+        return subprocess.Popen([sys.executable, "-m", "mlcourse.tools.assignments", "_grade-worker", "--serve"],
+                                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+
+    def run(self, task: dict) -> str | None:
+        """Grade one task; ``None`` when it finished, else what went wrong (with the worker's last words)."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = self._start()
+        try:
+            self.proc.stdin.write(json.dumps(task) + "\n")
+            self.proc.stdin.flush()
+            stray = []
+            for line in self.proc.stdout:
+                if line.startswith(_DONE):
+                    return None
+                stray.append(line)
+        except (BrokenPipeError, OSError):
+            stray = []
+        code = self.proc.wait()
+        self.proc = None
+        return f"the grading worker stopped (exit {code})" + ("".join(stray[-20:]) and ":\n" + "".join(stray[-20:]))
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+#: What a worker prints on its control channel when a task is done.
+_DONE = "\x00mlcourse-grade-done"
+
+
+def grade_one(course: Path, sub: Submission, work: Path, fast: bool,
+              worker: _GradingWorker | None = None) -> Submission:
+    """Autograde one submitted notebook in a private copy of the course (by a worker process)."""
     started = time.monotonic()
     name, student = sub.notebook, sub.student
     if work.exists():
@@ -799,29 +857,68 @@ def grade_one(course: Path, sub: Submission, work: Path, fast: bool) -> Submissi
     target = work / "submitted" / student / name / f"{name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(sub.path, target)
-    args = [sys.executable, "-m", "mlcourse.tools.assignments", "_grade-worker", str(work), student, name,
-            "--fast" if fast else "--full"]
     from ..runner import default_threads, thread_environment
 
-    env = _venv_on_path(dict(os.environ))
-    env.update(thread_environment(default_threads()))   # the same threads per kernel as make run
+    env = thread_environment(default_threads())   # the same threads per kernel as make run
     env[config.FAST_ENV] = "1" if fast else "0"
     env[config.NOTEBOOK_ENV] = name
     env[config.RESULTS_ENV] = str(work / "results.json")   # never the project's build/results/
-    env["PYTHONUNBUFFERED"] = "1"
-    proc = subprocess.run(args, cwd=work, env=env, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    (work / "grading.log").write_text(proc.stdout)
+    own = worker or _GradingWorker()
+    try:
+        failure = own.run({"work": str(work), "student": student, "name": name, "fast": fast, "env": env})
+    finally:
+        if worker is None:
+            own.close()
     report = work / "report.json"
-    if report.is_file():
+    if failure is None and report.is_file():
         data = json.loads(report.read_text())
         sub.rows = [GradeRow(**row) for row in data["rows"]]
         sub.errors = data["errors"]
     else:
-        sub.errors.append(f"the grading worker failed (exit {proc.returncode}); log: {work / 'grading.log'}\n"
-                          + proc.stdout[-2000:])
+        log = work / "grading.log"
+        tail = log.read_text(errors="replace")[-2000:] if log.is_file() else ""
+        sub.errors.append(f"{failure or 'the grading worker wrote no report'}; log: {log}\n" + tail)
     sub.seconds = time.monotonic() - started
     return sub
+
+
+def _serve() -> int:
+    """The worker's loop (``_grade-worker --serve``): one task per stdin line, see :class:`_GradingWorker`."""
+    control = os.fdopen(os.dup(1), "w")
+    base_env, base_cwd = dict(os.environ), os.getcwd()
+    for line in sys.stdin:
+        task = json.loads(line)
+        work = Path(task["work"])
+        os.environ.clear()
+        os.environ.update(base_env)
+        os.environ.update(task["env"])
+        os.chdir(work)
+        saved = os.dup(1), os.dup(2)
+        with open(work / "grading.log", "w") as log:
+            print(f"grading worker (process {os.getpid()}): {task['student']}/{task['name']}", file=log, flush=True)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            try:
+                _worker(work, task["student"], task["name"], task["fast"])
+            except Exception as err:   # noqa: BLE001 - reported to the parent through report.json
+                import traceback
+
+                traceback.print_exc()
+                (work / "report.json").write_text(json.dumps(
+                    {"rows": [], "errors": [f"grading failed: {type(err).__name__}: {err}"]}))
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.dup2(saved[0], 1)
+                os.dup2(saved[1], 2)
+                os.close(saved[0])
+                os.close(saved[1])
+        os.chdir(base_cwd)
+        control.write(_DONE + "\n")
+        control.flush()
+    return 0
 
 
 def _worker(work: Path, student: str, name: str, fast: bool) -> int:
@@ -976,16 +1073,25 @@ def grade_submissions(submissions: Path, out: Path, *, jobs: int = 0, fast: bool
     log(f"grade: {len(plan)} notebooks from {len(students)} students, {jobs} at a time, "
         f"{'fast' if fast else 'full'} mode")
 
+    local, workers = threading.local(), []
+
     def one(sub: Submission) -> Submission:
-        grade_one(course, sub, work_root / sub.student / sub.notebook, fast)
+        if not hasattr(local, "worker"):   # one grading process per thread, reused (see _GradingWorker)
+            local.worker = _GradingWorker()
+            workers.append(local.worker)
+        grade_one(course, sub, work_root / sub.student / sub.notebook, fast, local.worker)
         got = sum(r.points or 0 for r in sub.rows if r.status in ("passed", "failed"))
         top = sum(r.max_points for r in sub.rows if r.status in ("passed", "failed"))
         log(f"grade: {sub.student}/{sub.notebook}: {got:g} of {top:g} autograded points in "
             f"{sub.seconds:.0f} s" + (f"; ERROR: {sub.errors[0].splitlines()[0]}" if sub.errors else ""))
         return sub
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(one, plan))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            results = list(pool.map(one, plan))
+    finally:
+        for worker in workers:
+            worker.close()
 
     out.mkdir(parents=True, exist_ok=True)
     merge_into_course(course, results, work_root)
@@ -1097,13 +1203,9 @@ def build_parser(prog: str = "python -m mlcourse") -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=0, help="students graded at once (default: one per core)")
     p.add_argument("--fast", action="store_true", help="grade in fast mode (MLCOURSE_FAST=1)")
     p.set_defaults(func=_cmd_grade)
-    p = sub.add_parser("_grade-worker")
-    p.add_argument("work")
-    p.add_argument("student")
-    p.add_argument("name")
-    p.add_argument("--fast", action="store_true")
-    p.add_argument("--full", dest="fast", action="store_false")
-    p.set_defaults(func=lambda a: _worker(Path(a.work), a.student, a.name, a.fast))
+    p = sub.add_parser("_grade-worker")   # internal: the grading process (see _GradingWorker)
+    p.add_argument("--serve", action="store_true", required=True)
+    p.set_defaults(func=lambda a: _serve())
     return parser
 
 
