@@ -24,8 +24,8 @@ gradebook in SQLite, which does not take several writers. So each submission is
 graded in a private copy of the course folder (its own copy of the gradebook,
 made after ``generate_assignment``) by a worker process, ``--jobs`` of them at
 once, each worker grading one submission after another (a worker that dies
-costs only the submission it was grading); the parent is the only writer of the results: ``scores.csv``, the
-feedback pages and the autograded notebooks under ``build/grades/``, and the
+costs only the submission it was grading); the parent is the only writer of
+the results: ``scores.csv``, the feedback pages and the autograded notebooks under ``build/grades/``, and the
 course's own gradebook, ``build/grades/course/gradebook.db``, into which it
 copies every worker's grades, so nbgrader's formgrader works there for the
 written answers. Nothing
@@ -787,6 +787,10 @@ def _submitted_notebooks(folder: Path, known: set[str]) -> tuple[dict[str, Path]
     return found, unknown
 
 
+#: What a worker prints on its control channel when a task is done.
+_DONE = "\x00mlcourse-grade-done"
+
+
 class _GradingWorker:
     """One long-lived grading process, reused for one submission after another.
 
@@ -836,10 +840,6 @@ class _GradingWorker:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
-
-
-#: What a worker prints on its control channel when a task is done.
-_DONE = "\x00mlcourse-grade-done"
 
 
 def grade_one(course: Path, sub: Submission, work: Path, fast: bool,
