@@ -60,9 +60,11 @@ def roundtrip(tmp_path_factory):
     assert changed == 1, f"{WEAK} should set EPOCHS in exactly one line of a task"
     (subs / "weak").mkdir()
     write_notebook(weak, subs / "weak" / f"{WEAK}.ipynb")
-    with open(tmp / "grading.log", "w") as log:   # what `make grade` prints, kept for a failing test
-        results = asg.grade_submissions(subs, tmp / "grades", jobs=2, fast=True, notebooks=NOTEBOOKS,
-                                        log=lambda m: print(m, file=log, flush=True))
+    # `make grade` passes relative folders; the workers run elsewhere and must still find them
+    with open(tmp / "grading.log", "w") as log, pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp)   # what `make grade` prints is kept for a failing test
+        results = asg.grade_submissions(Path("submissions"), Path("grades"), jobs=2, fast=True,
+                                        notebooks=NOTEBOOKS, log=lambda m: print(m, file=log, flush=True))
     with open(tmp / "grades" / "scores.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     after = published()
@@ -145,6 +147,14 @@ def test_untouched_student_version_runs_to_the_end_and_scores_zero(roundtrip, pa
     assert not scored, f"{path.name}: tests of unanswered tasks scored points: {scored}"
     answers = [r for r in rows.values() if r["status"] in ("not answered", "needs manual grading", "graded")]
     assert answers and all(r["status"] == "not answered" and float(r["points"]) == 0 for r in answers)
+
+
+def test_two_grading_processes_grade_all_submissions_one_after_another(roundtrip):
+    logs = sorted((roundtrip["tmp"] / "grades" / "work").glob("*/*/grading.log"))
+    assert len(logs) == len(roundtrip["results"])
+    heads = [log.read_text().splitlines()[0] for log in logs]
+    assert all(h.startswith("grading worker (process ") for h in heads), heads[:2]
+    assert len({h.split(")")[0] for h in heads}) <= 2   # --jobs 2, no worker died
 
 
 def test_course_gradebook_holds_every_graded_submission_for_the_formgrader(roundtrip):
