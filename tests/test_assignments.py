@@ -8,6 +8,7 @@ round trip (release, autograde, feedback) is in ``test_roundtrip.py``.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -168,6 +169,34 @@ def test_a_grading_worker_that_dies_costs_only_its_submission(tmp_path):
         assert "no-such-assignment" in report or "autograde failed" in report
     finally:
         worker.close()
+
+
+def test_grading_starts_the_longest_notebooks_first(tmp_path, monkeypatch):
+    from mlcourse import runner
+
+    names = ("01_a", "02_b", "03_c")
+    times = {"01_a": 5.0, "02_b": 50.0, "03_c": 20.0}   # last fast runs
+    monkeypatch.setattr(runner, "run_results_path", lambda name, mode: tmp_path / f"{name}.{mode}.json")
+    for name, seconds in times.items():
+        (tmp_path / f"{name}.fast.json").write_text(f'{{"seconds": {seconds}}}')
+    for student in ("ann", "bob"):
+        for name in names:
+            (tmp_path / "subs" / student).mkdir(parents=True, exist_ok=True)
+            (tmp_path / "subs" / student / f"{name}.ipynb").write_text("{}")
+    order = []
+
+    def fake_grade(course, sub, work, fast, worker=None):
+        order.append((sub.notebook, sub.student))
+        return sub
+
+    monkeypatch.setattr(asg, "prepare_course", lambda notebooks, course: None)
+    monkeypatch.setattr(asg, "graded_cells", lambda path: [])
+    monkeypatch.setattr(asg, "grade_one", fake_grade)
+    monkeypatch.setattr(asg, "merge_into_course", lambda course, results, work: None)
+    asg.grade_submissions(tmp_path / "subs", tmp_path / "grades", jobs=1, fast=True,
+                          notebooks=[Path(f"notebooks/{n}.ipynb") for n in names], log=lambda m: None)
+    assert order == [("02_b", "ann"), ("02_b", "bob"), ("03_c", "ann"), ("03_c", "bob"),
+                     ("01_a", "ann"), ("01_a", "bob")]
 
 
 def test_grade_command_without_submissions_says_how(capsys):

@@ -295,7 +295,11 @@ def test_several_at_once_start_the_longest_first_by_their_last_time(tmp_path, mo
     assert runner.start_order(paths, "full") == [2, 1, 3, 0]
     (tmp_path / "c.full.json").write_text("{not json")
     assert runner.start_order(paths, "full") == [2, 1, 3, 0]
-    assert runner.start_order(paths, "fast") == [0, 2, 3, 1]   # unknown ones first, in the given order
+    # only b has a fast time: the full-mode times rank them (c still unknown, so first)
+    assert runner.start_order(paths, "fast") == [2, 1, 3, 0]
+    for name, seconds in (("a", 9.0), ("c", 2.0), ("d", 3.0)):
+        (tmp_path / f"{name}.fast.json").write_text(json.dumps({"seconds": seconds}))
+    assert runner.start_order(paths, "fast") == [0, 3, 2, 1]   # every fast time known: they decide
 
 
 def test_a_fresh_clone_orders_full_runs_by_the_committed_seed_study(tmp_path, monkeypatch):
@@ -308,4 +312,4 @@ def test_a_fresh_clone_orders_full_runs_by_the_committed_seed_study(tmp_path, mo
         (tmp_path / "benchmarks" / "spreads" / f"{name}.json").write_text(json.dumps({"runs": runs}))
     paths = [Path(f"notebooks/{name}.ipynb") for name in ("a", "b", "c")]
     assert runner.start_order(paths, "full") == [2, 1, 0]   # c unknown; b's median 100 before a's 6
-    assert runner.start_order(paths, "fast") == [0, 1, 2]   # a study's runs are full-mode times
+    assert runner.start_order(paths, "fast") == [2, 1, 0]   # no fast times: the full-mode ones rank them

@@ -426,11 +426,13 @@ def start_order(paths: list[Path], mode: str) -> list[int]:
     With several notebooks at once the longest ones start first, so no long notebook starts
     last beside an idle core (longest-processing-time-first). The time is the notebook's last
     run in ``build/results/``; a fresh clone has none, so in full mode the median time of its
-    committed seed study (``benchmarks/spreads/``, full runs) stands in. A notebook with
-    neither starts first, as if it were the longest. Ties keep the given order. Only the
-    start order changes: every kernel is independent, so the numbers do not.
+    committed seed study (``benchmarks/spreads/``, full runs) stands in. In fast mode, unless
+    every notebook has a fast run recorded, the full-mode times rank them instead (the notebooks
+    that train longest in full mode also do in fast mode; see the README's timing table). A
+    notebook with no time at all starts first, as if it were the longest. Ties keep the given
+    order. Only the start order changes: every kernel is independent, so the numbers do not.
     """
-    def seconds(path: Path) -> float:
+    def seconds(path: Path, mode: str) -> float:
         try:
             data = json.loads(run_results_path(path.stem, mode).read_text(encoding="utf-8"))
             value = float(data["seconds"])
@@ -448,7 +450,9 @@ def start_order(paths: list[Path], mode: str) -> list[int]:
                 pass
         return float("inf")
 
-    known = [seconds(p) for p in paths]
+    known = [seconds(p, mode) for p in paths]
+    if mode == "fast" and float("inf") in known:
+        known = [seconds(p, "full") for p in paths]
     return sorted(range(len(paths)), key=lambda i: -known[i])
 
 

@@ -1069,6 +1069,11 @@ def grade_submissions(submissions: Path, out: Path, *, jobs: int = 0, fast: bool
             log(f"grade: {folder.name}: {name} is not an assignment of this course; skipped")
         submitted[folder.name] = set(found)
         plan.extend(Submission(folder.name, name, path) for name, path in found.items())
+    # longest first (by the notebooks' recorded run times), so that no long grading starts last
+    # beside an idle worker; students keep their order within a notebook
+    from ..runner import start_order
+    rank = {assignment_name(notebooks[i]): k for k, i in enumerate(start_order(notebooks, "fast" if fast else "full"))}
+    plan.sort(key=lambda sub: rank.get(sub.notebook, -1))
     jobs = jobs or os.cpu_count() or 1
     log(f"grade: {len(plan)} notebooks from {len(students)} students, {jobs} at a time, "
         f"{'fast' if fast else 'full'} mode")
