@@ -258,8 +258,12 @@ def test_ctrl_c_stops_the_kernel_writes_nothing_half_done_and_exits_130(tmp_path
                          "import time; time.sleep(300)")
     later = make_notebook(tmp_path / "03_later.ipynb", "print('never')")
     env = dict(os.environ, MLCOURSE_ROOT=str(root), PYTHONUNBUFFERED="1")
+    # Ctrl-C at a terminal finds SIGINT at its default. A shell without job control starts a
+    # background command with SIGINT ignored, and its children inherit that (`mlcourse run` then
+    # rightly ignores Ctrl-C); so the run under test gets the default, whoever started pytest.
     proc = subprocess.Popen([sys.executable, "-m", "mlcourse", "run", str(quick), str(slow), str(later),
                              "--fast", "--jobs", "1", "--out", str(out)],
+                            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) if os.name == "posix" else None,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines, deadline = [], time.monotonic() + 120
     try:
