@@ -11,8 +11,11 @@
   as the committed reference run. nbval sends its kernels' stderr to
   /dev/null, so ipykernel's "running over TCP" warning never shows.
 * Longest first: the assignment round trip (one module-scoped chain of nbgrader runs), then the
-  notebooks, then the unit tests, so that with pytest-xdist (``--dist loadfile``) the longest
-  chains start at once instead of last (the order of test files changes nothing else).
+  runner's tests (they mostly wait: on kernels starting, on a Ctrl-C after a sleep), then the
+  notebooks, then the other unit tests, so that with pytest-xdist (``--dist loadfile``) the
+  longest chains start at once instead of last and the waiting overlaps the round trip's
+  computing instead of ending the run beside an idle core (the order of test files changes
+  nothing else).
 """
 
 import os
@@ -45,7 +48,9 @@ def _start_rank(item) -> int:
     path = str(getattr(item, "path", ""))
     if path.endswith("test_roundtrip.py"):
         return 0
-    return 1 if path.endswith(".ipynb") else 2
+    if path.endswith("test_runner.py"):
+        return 1
+    return 2 if path.endswith(".ipynb") else 3
 
 
 def pytest_collection_modifyitems(session, config, items):
