@@ -263,7 +263,8 @@ def test_ctrl_c_stops_the_kernel_writes_nothing_half_done_and_exits_130(tmp_path
     # rightly ignores Ctrl-C); so the run under test gets the default, whoever started pytest.
     proc = subprocess.Popen([sys.executable, "-m", "mlcourse", "run", str(quick), str(slow), str(later),
                              "--fast", "--jobs", "1", "--out", str(out)],
-                            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) if os.name == "posix" else None,
+                            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            if os.name == "posix" else None,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines, deadline = [], time.monotonic() + 120
     try:

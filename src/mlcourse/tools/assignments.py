@@ -25,10 +25,10 @@ graded in a private copy of the course folder (its own copy of the gradebook,
 made after ``generate_assignment``) by a worker process, ``--jobs`` of them at
 once, each worker grading one submission after another (a worker that dies
 costs only the submission it was grading); the parent is the only writer of
-the results: ``scores.csv``, the feedback pages and the autograded notebooks under ``build/grades/``, and the
-course's own gradebook, ``build/grades/course/gradebook.db``, into which it
-copies every worker's grades, so nbgrader's formgrader works there for the
-written answers. Nothing
+the results: ``scores.csv``, the feedback pages and the autograded notebooks
+under ``build/grades/``, and the course's own gradebook,
+``build/grades/course/gradebook.db``, into which it copies every worker's
+grades, so nbgrader's formgrader works there for the written answers. Nothing
 is written to ``build/results/``, the README or ``notebooks/``: each
 worker's kernels record their metrics in the worker's own folder.
 """
@@ -829,7 +829,8 @@ class _GradingWorker:
             stray = []
         code = self.proc.wait()
         self.proc = None
-        return f"the grading worker stopped (exit {code})" + ("".join(stray[-20:]) and ":\n" + "".join(stray[-20:]))
+        last_words = "".join(stray[-20:])
+        return f"the grading worker stopped (exit {code})" + (f":\n{last_words}" if last_words else "")
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -1072,8 +1073,9 @@ def grade_submissions(submissions: Path, out: Path, *, jobs: int = 0, fast: bool
     # longest first (by the notebooks' recorded run times), so that no long grading starts last
     # beside an idle worker; students keep their order within a notebook
     from ..runner import start_order
-    rank = {assignment_name(notebooks[i]): k for k, i in enumerate(start_order(notebooks, "fast" if fast else "full"))}
-    plan.sort(key=lambda sub: rank.get(sub.notebook, -1))
+    order = start_order(notebooks, "fast" if fast else "full")
+    rank = {assignment_name(notebooks[i]): k for k, i in enumerate(order)}
+    plan.sort(key=lambda sub: rank[sub.notebook])   # the plan holds only these notebooks' names
     jobs = jobs or os.cpu_count() or 1
     log(f"grade: {len(plan)} notebooks from {len(students)} students, {jobs} at a time, "
         f"{'fast' if fast else 'full'} mode")
