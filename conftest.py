@@ -10,6 +10,8 @@
 * The TensorFlow settings match the runner's, so nbval sees the same outputs
   as the committed reference run. nbval sends its kernels' stderr to
   /dev/null, so ipykernel's "running over TCP" warning never shows.
+* The workers, which import TensorFlow for the unit tests, collect garbage as seldom as
+  the notebooks' kernels do (:func:`mlcourse.config.collect_garbage_less_often`).
 * Longest first: the assignment round trip (one module-scoped chain of nbgrader runs), then the
   runner's tests (they mostly wait: on kernels starting, on a Ctrl-C after a sleep), then the
   notebooks, then the other unit tests, so that with pytest-xdist (``--dist loadfile``) the
@@ -32,6 +34,7 @@ os.environ["PYTHONHASHSEED"] = "0"
 os.environ.pop("MPLBACKEND", None)  # Agg would remove figure outputs from nbval's kernels
 os.environ.pop("JPY_SESSION_NAME", None)
 os.environ.update(thread_environment(default_threads()))
+config.collect_garbage_less_often()
 
 
 @pytest.hookimpl(tryfirst=True)

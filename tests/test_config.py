@@ -1,5 +1,6 @@
 """mlcourse.config: fast-mode helpers, paths, and reproducible training."""
 
+import gc
 import os
 import subprocess
 import sys
@@ -91,6 +92,7 @@ def test_start_reports_mode_and_returns_config(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "fast mode, seed 3" in out
     assert cfg.fast and cfg.notebook == "demo" and cfg.data.name == "data"
+    assert gc.get_threshold()[0] >= config.GC_THRESHOLD and gc.get_freeze_count() > 0   # TensorFlow's modules
 
 
 # --------------------------------------------------------------------------- where the project is
@@ -140,9 +142,10 @@ def test_non_editable_install_finds_the_checkout_it_was_installed_from(tmp_path)
 
 
 def test_start_without_tensorflow_seeds_numpy_and_random_and_never_loads_tensorflow(tmp_path):
-    code = ("import random, sys\nimport numpy as np\nimport mlcourse.config as c\n"
+    code = ("import gc, random, sys\nimport numpy as np\nimport mlcourse.config as c\n"
             "cfg = c.start(seed=5, tensorflow=False, notebook='demo')\n"
             "print('tensorflow' in sys.modules, random.random(), np.random.rand(), cfg.seed)\n"
+            "print(gc.get_threshold()[0], gc.get_freeze_count())\n"
             "random.seed(5); np.random.seed(5); print(random.random(), np.random.rand())\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          cwd=tmp_path, env={**os.environ, "MLCOURSE_SEED": ""})
@@ -150,4 +153,19 @@ def test_start_without_tensorflow_seeds_numpy_and_random_and_never_loads_tensorf
     lines = [line for line in out.stdout.splitlines() if not line.startswith("mlcourse:")]
     loaded, r1, n1, seed = lines[0].split()
     assert loaded == "False" and seed == "5"
-    assert lines[1].split() == [r1, n1]
+    assert lines[2].split() == [r1, n1]
+    assert lines[1].split() == [str(config.GC_THRESHOLD), "0"]   # collects less often, freezes nothing
+
+
+def test_garbage_collector_runs_less_often_and_freezes_the_imports_only_once(tmp_path):
+    code = ("import gc\nimport mlcourse.config as c\n"
+            "c.collect_garbage_less_often()\nprint(gc.get_threshold()[0], gc.get_freeze_count())\n"
+            "c.collect_garbage_less_often(freeze=True)\nfrozen = gc.get_freeze_count()\n"
+            "student = [[i] for i in range(1000)]\nc.collect_garbage_less_often(freeze=True)\n"
+            "print(frozen, gc.get_freeze_count(), gc.get_threshold()[0])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    threshold, before = map(int, out.stdout.split()[:2])
+    frozen, after, still = map(int, out.stdout.split()[2:])
+    assert threshold == still == config.GC_THRESHOLD and before == 0
+    assert frozen > 0 and after == frozen   # a second call leaves the student's objects collectable
