@@ -18,10 +18,10 @@ SPREADS = sorted((ROOT / "benchmarks" / "spreads").glob("*.json"))
 #: stated in data/README.md and in the README's seed table ("every seed meets it: no"). Each entry is an
 #: expected failure that turns into a test failure once every seed meets the bar: then delete the entry.
 KNOWN_MISSES = {
-    ("08_calcium_cnn", "baseline_test_accuracy"):
-        "one baseline copy of seed 3 fails on a whole test session (0.504 on session 7): worst seed 0.781 < 0.80",
     ("08_calcium_cnn", "best_gain_over_baseline"):
-        "seed 2's baseline copies are strong and one copy of the chosen model lags: worst seed 0.035 < 0.05",
+        "seeds 2 and 3: the baseline's three copies average 0.877 and the chosen model 0.923: gains 0.046 < 0.05",
+    ("08_calcium_cnn", "val_session_accuracy_layout"):
+        "seed 4: one copy of model B (seed 14) never learns (0.527 on session 6 at best): the mean is 0.757 < 0.8",
 }
 
 
