@@ -525,8 +525,9 @@ def synth_frames(n: int, kind: str, segment: int, seed: int = 0, start: int = 0)
         q = float(rng.uniform()) if fake else 0.0
         strength[i] = q
         m = int(rng.integers(SPOTS["count"][0], SPOTS["count"][1] + 1))   # hot spots per hemisphere
-        amp = rng.uniform(*SPOTS["amplitude"], m) / (1 + FLAWS["wider"] * q) ** 2   # the same total light
-        sig = rng.uniform(*SPOTS["width_px"], m) * (1 + FLAWS["wider"] * q)
+        widen = 1 + FLAWS["wider"] * q
+        amp = rng.uniform(*SPOTS["amplitude"], m) / widen ** 2   # the peak drops: the same total light
+        sig = rng.uniform(*SPOTS["width_px"], m) * widen
         dy = rng.uniform(6.0, 0.8 * p["radius"], m)       # distance from the midline
         x0 = p["cx"] + rng.uniform(-0.7, 0.7, m) * p["radius"]
         jitter = 1.0 + FLAWS["mirror_px"] * q
