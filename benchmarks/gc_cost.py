@@ -25,6 +25,8 @@ after the first cell, all eight notebooks, 10.1 s with the defaults and 4.1 s tu
 and 0.64 s); the import alone (three rounds), 1.16-1.77 s and 0.40-0.57 s of collection in 5.9-9.4 s
 and 5.0-6.2 s of CPU. Kernel CPU over the eight fast runs: 182 s with the defaults, 166 s tuned,
 lower for seven of the eight notebooks (one round: within this machine's drift for each notebook alone).
+Those figures predate the kernels' environment coming from the runner (``kernel_environment``: oneDNN
+off, as in ``make run`` and ``make test``); before, it was set by hand and left oneDNN at its default.
 """
 
 from __future__ import annotations
@@ -66,10 +68,9 @@ print(json.dumps({"cpu": time.process_time() - cpu, **_gc_cost}))
 
 def run_notebook(path: Path, variant: str) -> dict:
     import nbformat
-    from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell
 
-    from mlcourse.runner import thread_environment
+    from mlcourse.runner import _client_class, _Kernels, kernel_environment
 
     nb = nbformat.read(path, as_version=4)
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -77,21 +78,17 @@ def run_notebook(path: Path, variant: str) -> dict:
         nb.cells.insert(code[0] + 1, new_code_cell(DEFAULTS))   # right after start()
     nb.cells.insert(0, new_code_cell(HOOK))
     nb.cells.append(new_code_cell(REPORT))
-    env = {**os.environ, **thread_environment(1), "MLCOURSE_FAST": "1", "MLCOURSE_NOTEBOOK": path.stem,
-           "MLCOURSE_RESULTS": str(ROOT / "build" / "benchmarks" / f"gc_cost-{path.stem}.json")}
-    class Client(NotebookClient):
-        def create_kernel_manager(self):   # IPC sockets, as the runner uses: ipykernel warns about TCP
-            km = super().create_kernel_manager()
-            if os.name == "posix":
-                km.transport, km.ip = "ipc", os.path.join(sockets, "kernel")
-            return km
-
-    client = Client(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    env = kernel_environment(path.stem, True, ROOT / "build" / "benchmarks" / f"gc_cost-{path.stem}.json", 1)
+    # the runner's client: its connection file and IPC sockets (ipykernel warns about TCP)
+    client = _client_class()(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client.mlcourse_kernels = _Kernels()
     before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="gc-cost-") as sockets, client.setup_kernel(env=env):
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type == "code":
-                client.execute_cell(cell, index)
+    with tempfile.TemporaryDirectory(prefix="gc-cost-") as sockets:
+        client.mlcourse_prefix = os.path.join(sockets, "kernel")
+        with client.setup_kernel(env=env):
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type == "code":
+                    client.execute_cell(cell, index)
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = json.loads("".join(o.get("text", "") for o in nb.cells[-1].outputs).strip().splitlines()[-1])
