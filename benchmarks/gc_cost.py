@@ -70,7 +70,7 @@ def run_notebook(path: Path, variant: str) -> dict:
     import nbformat
     from nbformat.v4 import new_code_cell
 
-    from mlcourse.runner import _client_class, _Kernels, kernel_environment
+    from mlcourse.runner import kernel_environment, notebook_client
 
     nb = nbformat.read(path, as_version=4)
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -79,12 +79,10 @@ def run_notebook(path: Path, variant: str) -> dict:
     nb.cells.insert(0, new_code_cell(HOOK))
     nb.cells.append(new_code_cell(REPORT))
     env = kernel_environment(path.stem, True, ROOT / "build" / "benchmarks" / f"gc_cost-{path.stem}.json", 1)
-    # the runner's client: its connection file and IPC sockets (ipykernel warns about TCP)
-    client = _client_class()(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
-    client.mlcourse_kernels = _Kernels()
     before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
     with tempfile.TemporaryDirectory(prefix="gc-cost-") as sockets:
-        client.mlcourse_prefix = os.path.join(sockets, "kernel")
+        # the runner's client: its connection file and IPC sockets (ipykernel warns about TCP)
+        client = notebook_client(nb, cwd=path.parent, prefix=os.path.join(sockets, "kernel"), timeout=900)
         with client.setup_kernel(env=env):
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type == "code":

@@ -34,8 +34,7 @@ from pathlib import Path
 from mlcourse import config
 from mlcourse.notebooks import read_notebook, source_hash, write_notebook
 from mlcourse.results import atomic_write_text, load_records
-from mlcourse.runner import (DEFAULT_CELL_TIMEOUT, _client_class, _Kernels, default_threads,
-                             kernel_environment, machine_info)
+from mlcourse.runner import _Kernels, default_threads, kernel_environment, machine_info, notebook_client
 
 ROOT = config.project_root()
 SPREADS = ROOT / "benchmarks" / "spreads"
@@ -65,10 +64,7 @@ def run_seed(path: Path, seed: int | None, out: Path, threads: int, kernels: _Ke
     records_file = out / f"{tag}.records.json"
     records_file.unlink(missing_ok=True)
     nb = read_notebook(path)
-    client = _client_class()(nb, timeout=DEFAULT_CELL_TIMEOUT, kernel_name="python3",
-                             resources={"metadata": {"path": str(path.parent.resolve())}})
-    client.mlcourse_prefix = str(out / f"kernel-{tag}")
-    client.mlcourse_kernels = kernels
+    client = notebook_client(nb, cwd=path.parent.resolve(), prefix=out / f"kernel-{tag}", kernels=kernels)
     env = kernel_environment(name, False, records_file, threads)
     if seed is not None:
         env[config.SEED_ENV] = str(seed)

@@ -406,9 +406,7 @@ def test_notebook_07_runs_on_a_user_file_without_truth_and_skips_the_grading(tmp
     env[lasso.DATA_ENV] = str(path)
     notebook = config.project_root() / "notebooks" / "07_lasso_kernels.ipynb"
     nb = nbformat.read(notebook, as_version=4)
-    client = runner._client_class()(nb, timeout=120, kernel_name="python3",
-                                    resources={"metadata": {"path": str(notebook.parent)}})
-    client.mlcourse_prefix, client.mlcourse_kernels = str(tmp_path / "kernel"), runner._Kernels()
+    client = runner.notebook_client(nb, cwd=notebook.parent, prefix=tmp_path / "kernel", timeout=120)
     client.execute(env=env)  # raises CellExecutionError on any error
     text = "\n".join(out.get("text", "") + out.get("data", {}).get("text/markdown", "")
                      for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)

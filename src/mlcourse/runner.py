@@ -333,6 +333,18 @@ def _client_class():
     return _Client
 
 
+def notebook_client(nb, *, cwd: Path, prefix: str | Path, kernels: _Kernels | None = None,
+                    timeout: int = DEFAULT_CELL_TIMEOUT, **options):
+    """An nbclient client for ``nb`` as the runner makes them: its kernel runs in ``cwd``, with its
+    connection file and IPC sockets at ``prefix`` (``<prefix>.json``, ``<prefix>-ipc-*``) and its
+    manager registered in ``kernels`` (a new registry when None). ``options`` go to nbclient."""
+    client = _client_class()(nb, timeout=timeout, kernel_name="python3",
+                             resources={"metadata": {"path": str(cwd)}}, **options)
+    client.mlcourse_prefix = str(prefix)
+    client.mlcourse_kernels = _Kernels() if kernels is None else kernels
+    return client
+
+
 def execute_notebook(path: Path, *, fast: bool, out_path: Path, progress: _Progress,
                      cell_timeout: int = DEFAULT_CELL_TIMEOUT, threads: int | None = None,
                      folder: Path | None = None, stop: threading.Event | None = None,
@@ -362,11 +374,8 @@ def execute_notebook(path: Path, *, fast: bool, out_path: Path, progress: _Progr
         current["index"] = cell_index
         progress.cell(name, cell_index)
 
-    client = _client_class()(
-        nb, timeout=cell_timeout, kernel_name="python3", record_timing=False,
-        resources={"metadata": {"path": str(path.parent.resolve())}}, on_cell_start=on_cell_start)
-    client.mlcourse_prefix = str(folder / f"kernel-{name}")
-    client.mlcourse_kernels = kernels
+    client = notebook_client(nb, cwd=path.parent.resolve(), prefix=folder / f"kernel-{name}", kernels=kernels,
+                             timeout=cell_timeout, record_timing=False, on_cell_start=on_cell_start)
     progress.start(name, len(nb.cells), mode)
     try:
         client.execute(env=kernel_environment(name, fast, results_file, threads))
