@@ -437,7 +437,7 @@ def start_order(paths: list[Path], mode: str) -> list[int]:
     run in ``build/results/``; a fresh clone has none, so in full mode the median time of its
     committed seed study (``benchmarks/spreads/``, full runs) stands in. In fast mode, unless
     every notebook has a fast run recorded, the full-mode times rank them instead: a rough stand-in
-    (08 is the longest fast run, about 45 s alone, but third in full mode after 03 and 01). A
+    (08 has the longest fast run, but is third in full mode, after 03 and 01). A
     notebook with no time at all starts first, as if it were the longest. Ties keep the given
     order. Only the start order changes: every kernel is independent, so the numbers do not.
     """
