@@ -68,3 +68,23 @@ def test_nbval_sanitizers_parse_and_strip_colour_codes():
     for regex, replace in patterns:
         text = _re.sub(regex, replace, text)
     assert text == 'Model: "mlp" at 0xADDRESS'
+
+
+def test_make_test_benchmark_times_the_parts_make_test_runs():
+    """benchmarks/make_test_time.py --parts runs the Makefile's nbval options over notebooks/ and every test file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_test_time", ROOT / "benchmarks" / "make_test_time.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M).group(1)
+    assert "$(PYTEST_NB)" in recipe and " tests notebooks " in recipe
+    parts = list(bench.part_commands(ROOT).values())
+    nbval = [c for c in parts if "notebooks" in c]
+    assert len(nbval) == 1 and nbval[0][-len(bench.pytest_notebook_options(ROOT / "Makefile")):] == \
+        bench.pytest_notebook_options(ROOT / "Makefile")
+    assert "--nbval-lax" in bench.pytest_notebook_options(ROOT / "Makefile")
+    roundtrip = [c for c in parts if "tests/test_roundtrip.py" in c and "--ignore" not in c]
+    rest = [c for c in parts if "--ignore" in c]
+    assert len(roundtrip) == 1 and len(rest) == 1
+    assert rest[0][rest[0].index("--ignore") + 1] == "tests/test_roundtrip.py"
