@@ -136,9 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         record["make_test"] = timed(["make", "test"], root, env, logs / "make_test.log")
         if args.parts:
             record["parts"] = {}
+            part_env = dict(env, **{config.FAST_ENV: "1"})   # as the Makefile's test target sets it
             for name, command in part_commands(root).items():
                 print(f"make_test_time: {name} alone", flush=True)
-                part_env = dict(env, **{config.FAST_ENV: "1"})   # as the Makefile's test target sets it
                 slug = re.sub(r"\W+", "_", name.split(" (")[0])
                 record["parts"][name] = timed(command, root, part_env, logs / f"make_test.{slug}.log")
         record["import_keras_user_s"]["after"] = keras_import_cpu(root, env)
